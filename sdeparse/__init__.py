@@ -1,0 +1,37 @@
+"""sdeparse: read what a fine-tuned LLM generated for a structured task, tell how it deviates
+from the trained format, repair what can be repaired, map the labels and score the result."""
+
+from .design import Design
+from .diagnostics import CODES, CodeInfo, Diagnostic, Severity
+from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
+from .parse import ParseResult, diagnose, parse
+from .profiles import PROFILES, Profile, ProfileError
+from .render import render
+from .task import BUILTIN_TASKS, Aspect, Label, Task, load_task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BUILTIN_TASKS",
+    "CODES",
+    "PROFILES",
+    "Aspect",
+    "CodeInfo",
+    "Design",
+    "DesignError",
+    "Diagnostic",
+    "InputError",
+    "Label",
+    "ParseResult",
+    "Profile",
+    "ProfileError",
+    "RenderError",
+    "SdeparseError",
+    "Severity",
+    "Task",
+    "TaskError",
+    "diagnose",
+    "load_task",
+    "parse",
+    "render",
+]

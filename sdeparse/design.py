@@ -1,0 +1,118 @@
+"""Sample designs: an output format plus the OU (omit unmentioned) and NumLabel options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import DesignError
+
+FORMATS = ("natural", "lines", "json", "cot", "rcot")
+OPTIONS = ("omit", "numeric")
+
+#: The paper's mode names (and the SDE mixes), as aliases of a base design.
+PAPER_MODES: dict[str, str] = {
+    "instruction-last": "natural",
+    "instruction-first": "natural",
+    "no-instruction": "natural",
+    "input-modeling": "natural",
+    "lines-output": "lines",
+    "json-output": "json",
+    "omit-unmentioned": "natural+omit",
+    "numerical-label": "natural+numeric",
+    "cot": "cot",
+    "rev-cot": "rcot",
+    "es-sde": "lines",
+    "ew-sde": "natural+omit",
+}
+
+_OPTION_ALIASES = {
+    "omit": "omit",
+    "ou": "omit",
+    "numeric": "numeric",
+    "num": "numeric",
+    "numlabel": "numeric",
+    "pu": "",
+    "text": "",
+    "txtlabel": "",
+}
+_FORMAT_ALIASES = {"r-cot": "rcot", "rev-cot": "rcot", "reverse-cot": "rcot"}
+
+
+@dataclass(frozen=True)
+class Design:
+    """What a model was trained to output: `format` with OU and numeric-label options."""
+
+    format: str = "natural"
+    omit_unmentioned: bool = False
+    numeric_labels: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise DesignError(
+                f"unknown format {self.format!r}; valid formats: {', '.join(FORMATS)}"
+            )
+
+    @property
+    def is_json(self) -> bool:
+        """JSON, CoT and R-CoT all write one JSON object per line."""
+        return self.format in ("json", "cot", "rcot")
+
+    @property
+    def has_description(self) -> bool:
+        return self.format in ("cot", "rcot")
+
+    @property
+    def name(self) -> str:
+        """The canonical spelling, e.g. ``lines+omit+numeric``, which `Design.parse` reads back."""
+        parts = [self.format]
+        if self.omit_unmentioned:
+            parts.append("omit")
+        if self.numeric_labels:
+            parts.append("numeric")
+        return "+".join(parts)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def parse(cls, spec: str | Design) -> Design:
+        """Read ``natural``, ``lines+omit``, ``json+numeric``... or a paper mode (``ES-SDE``)."""
+        if isinstance(spec, Design):
+            return spec
+        if not isinstance(spec, str):
+            raise TypeError(f"a design is a string such as 'lines+omit', not {type(spec).__name__}")
+        text = spec.strip().lower().replace("_", "-").replace(" ", "")
+        text = PAPER_MODES.get(text, text)
+        head, *options = text.split("+")
+        head = _FORMAT_ALIASES.get(head, head)
+        if head not in FORMATS and head in PAPER_MODES:
+            head, *implied = PAPER_MODES[head].split("+")
+            options = implied + options
+        omit = numeric = False
+        if head not in FORMATS:
+            raise DesignError(
+                f"unknown design {spec!r}; valid: a format ({', '.join(FORMATS)}) with optional "
+                f"+omit and +numeric, or a paper mode name "
+                f"({', '.join(sorted(name for name in PAPER_MODES))}; case does not matter)"
+            )
+        for option in options:
+            canonical = _OPTION_ALIASES.get(option)
+            if canonical is None:
+                raise DesignError(
+                    f"unknown design option {option!r} in {spec!r}; valid options: +omit, +numeric"
+                )
+            if canonical == "omit":
+                omit = True
+            elif canonical == "numeric":
+                numeric = True
+        return cls(head, omit, numeric)
+
+    @classmethod
+    def all(cls) -> tuple[Design, ...]:
+        """Every combination of format and options (20 designs)."""
+        return tuple(
+            cls(fmt, omit, numeric)
+            for fmt in FORMATS
+            for omit in (False, True)
+            for numeric in (False, True)
+        )

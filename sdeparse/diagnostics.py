@@ -1,0 +1,216 @@
+"""Diagnostics: small typed records of how an output deviates, and the registry of their codes.
+
+Severity says what happened to the deviation: ``info`` is cosmetic and cannot change the
+meaning, ``warning`` was repaired, ``error`` could not be repaired (the aspect got the
+placeholder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a deviation is; ordered info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One deviation: stable `code`, `severity`, character span [start, end) into the original
+    text, a `message` for people and the `repair` applied (empty when nothing was done)."""
+
+    code: str
+    severity: Severity
+    start: int
+    end: int
+    message: str
+    repair: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "start": self.start,
+            "end": self.end,
+            "message": self.message,
+            "repair": self.repair,
+        }
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """Registry entry of a diagnostic code: default severity, a summary and an example output."""
+
+    code: str
+    severity: Severity
+    summary: str
+    example: str
+
+
+INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
+
+#: Every code sdeparse emits. The severity is the usual one; a few codes are raised with a
+#: different severity when the content was (or was not) recovered, as their summaries say.
+CODES: dict[str, CodeInfo] = {
+    info.code: info
+    for info in (
+        CodeInfo(
+            "empty_output",
+            ERROR,
+            "nothing, or only whitespace (under OU the empty string is a "
+            "legal answer; whitespace only is info)",
+            "",
+        ),
+        CodeInfo(
+            "truncated",
+            ERROR,
+            "the output ends inside an item: a last pair without its label, "
+            "an unclosed JSON object or string (warning when the cut item was complete)",
+            "食品评价：中性，饮品评价：未提及，价格",
+        ),
+        CodeInfo(
+            "format_mismatch",
+            WARNING,
+            "the answer is in another design's layout: Natural where "
+            "Lines was trained, a JSON array, JSON objects on one line, CoT fields in R-CoT "
+            "order, key-value pairs where JSON was trained",
+            '[{"方面": "食品评价", "情感": "中性"}, ...]',
+        ),
+        CodeInfo(
+            "punctuation",
+            INFO,
+            "ASCII or half-width separators, ； or 、 between pairs, stray "
+            "spaces, a missing or doubled terminator, JSON spacing (warning when a missing "
+            "colon had to be inferred)",
+            "食品评价:中性；饮品评价：未提及",
+        ),
+        CodeInfo(
+            "json_syntax",
+            WARNING,
+            "single quotes, missing quotes, braces or commas, trailing commas, Python literals",
+            "{'方面': '食品评价', '情感': '中性',}",
+        ),
+        CodeInfo(
+            "extra_text",
+            WARNING,
+            "prose, prefixes such as 输出：, code fences, unexpected JSON "
+            "fields around or inside the answer",
+            "输出：食品评价：中性，...",
+        ),
+        CodeInfo(
+            "empty_item",
+            WARNING,
+            "an empty piece (，，) or a blank line between items",
+            "食品评价：中性，，饮品评价：未提及。",
+        ),
+        CodeInfo(
+            "malformed_item",
+            ERROR,
+            "a piece with no recoverable aspect/label split",
+            "食品评价：中性，很好吃，饮品评价：未提及。",
+        ),
+        CodeInfo(
+            "template_echo",
+            WARNING,
+            "the prompt's format template repeated (方面1：情感类别)",
+            "方面1：情感类别，方面2：情感类别，...",
+        ),
+        CodeInfo(
+            "aspect_alias",
+            WARNING,
+            "an aspect written as an alias or a variant holding its "
+            "keyword; one key naming several aspects fills each of them",
+            "食品：中性 (for 食品评价)",
+        ),
+        CodeInfo(
+            "unknown_aspect",
+            ERROR,
+            "a key that names no aspect of the task; the pair is dropped",
+            "环境：正面",
+        ),
+        CodeInfo(
+            "duplicate_aspect",
+            WARNING,
+            "an aspect given twice; with two different labels it is "
+            "an error and the aspect gets the placeholder",
+            "食品评价：中性，食品评价：正面",
+        ),
+        CodeInfo(
+            "missing_aspect",
+            ERROR,
+            "PU design: an aspect of the task is absent",
+            "食品评价：中性。 (five aspects absent)",
+        ),
+        CodeInfo(
+            "label_synonym",
+            WARNING,
+            "a label written as a synonym or inside other words",
+            "食品评价：积极",
+        ),
+        CodeInfo(
+            "label_kind_mismatch",
+            WARNING,
+            "a text label in a numeric design or a numeric code in a text design",
+            "食品评价：1 (text design)",
+        ),
+        CodeInfo(
+            "invalid_label",
+            ERROR,
+            "a value that names no label (or is empty); the aspect gets the placeholder",
+            "食品评价：好吃",
+        ),
+        CodeInfo(
+            "ambiguous_label",
+            ERROR,
+            "two different labels in one value; the aspect gets the placeholder",
+            "食品评价：负面偏正面",
+        ),
+        CodeInfo(
+            "missing_field",
+            ERROR,
+            "a CoT/R-CoT object without its description (warning) or "
+            "label (error), or a JSON object without its aspect",
+            '{"方面": "食品评价", "情感": "中性"} (CoT design)',
+        ),
+        CodeInfo(
+            "aspect_order",
+            INFO,
+            "aspects not in the task's canonical order",
+            "饮品评价：未提及，食品评价：中性，...",
+        ),
+        CodeInfo(
+            "unexpected_placeholder",
+            INFO,
+            "OU design: an unmentioned aspect printed with the "
+            "placeholder instead of being left out",
+            "食品评价：中性，饮品评价：未提及。 (OU)",
+        ),
+    )
+}
+
+
+def make(
+    code: str,
+    start: int,
+    end: int,
+    message: str,
+    repair: str = "",
+    severity: Severity | None = None,
+) -> Diagnostic:
+    """A Diagnostic of a registered code, with the code's usual severity unless one is given."""
+    return Diagnostic(code, severity or CODES[code].severity, start, end, message, repair)

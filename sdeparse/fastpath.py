@@ -1,0 +1,104 @@
+"""Recognize canonical output with one compiled regular expression and read its labels.
+
+A canonical output is the renderer's text, exactly; it has no diagnostics, so recognizing it
+costs one C-level match instead of a grammar parse. Anything else returns None and goes to
+the full parser. The expression is built once per (task, design) and its alternatives are
+literal strings, so matching is linear.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from .design import Design
+from .task import Task
+
+_DESCRIPTION = r'((?:[^"\\\x00-\x1f])*)'
+
+Reader = Callable[[str], "tuple[dict[str, str], dict[str, str]] | None"]
+
+
+def _alternatives(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def build_reader(task: Task, design: Design) -> Reader:
+    """A function text -> (labels, descriptions) for canonical text, None for anything else."""
+    labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
+    if design.numeric_labels:
+        spelled = {str(task.code_by_label[name]): name for name in labels}
+    elif design.is_json:
+        spelled = {json.dumps(name, ensure_ascii=False)[1:-1]: name for name in labels}
+    else:
+        spelled = {name: name for name in labels}
+    label_group = f"({_alternatives(spelled)})"
+    keys = task.json_keys
+    punct = task.punctuation
+
+    def jkey(text: str) -> str:
+        return re.escape(json.dumps(text, ensure_ascii=False))
+
+    items = []
+    for aspect in task.aspect_names:
+        if design.is_json:
+            label_part = label_group if design.numeric_labels else f'"{label_group}"'
+            head = "{" + jkey(keys.aspect) + ": " + jkey(aspect)
+            desc = ", " + jkey(keys.description) + ': "' + _DESCRIPTION + '"'
+            label = ", " + jkey(keys.label) + ": " + label_part
+            if design.format == "cot":
+                body = head + desc + label + "}"
+            elif design.format == "rcot":
+                body = head + label + desc + "}"
+            else:
+                body = head + label + "}"
+            item = body.replace("{", r"\{", 1).replace("}", r"\}") + r"\n"
+        else:
+            sep = r"\n" if design.format == "lines" else re.escape(punct.pair_separator)
+            item = re.escape(aspect + punct.key_value) + label_group + sep
+        items.append(f"(?:{item})?" if design.omit_unmentioned else item)
+    pattern = re.compile("".join(items))
+    if design.is_json or design.format == "lines":
+        ending, separator_length = "", 1
+    else:
+        ending, separator_length = punct.terminator, len(punct.pair_separator)
+    joiner = "\n" if design.is_json or design.format == "lines" else punct.pair_separator
+    names = task.aspect_names
+    placeholder = task.placeholder
+    fields_per_item = 2 if design.has_description else 1
+    label_first = design.format == "rcot"
+    omit = design.omit_unmentioned
+
+    def read(text: str):
+        if omit and text == "":
+            return dict.fromkeys(names, placeholder), {}
+        if ending:
+            if not text.endswith(ending):
+                return None
+            body = text[: len(text) - len(ending)] + joiner
+        else:
+            body = text + joiner
+        if len(body) <= separator_length:
+            return None
+        match = pattern.fullmatch(body)
+        if match is None:
+            return None
+        groups = match.groups()
+        result: dict[str, str] = {}
+        descriptions: dict[str, str] = {}
+        if fields_per_item == 1:
+            for name, spelling in zip(names, groups, strict=True):
+                result[name] = placeholder if spelling is None else spelled[spelling]
+        else:
+            for index, name in enumerate(names):
+                first, second = groups[2 * index], groups[2 * index + 1]
+                if first is None and second is None:
+                    result[name] = placeholder
+                    continue
+                spelling, description = (first, second) if label_first else (second, first)
+                result[name] = spelled[spelling]
+                descriptions[name] = description
+        return result, descriptions
+
+    return read

@@ -1,0 +1,512 @@
+"""Reader of the JSON-lines layouts (JSON, CoT, R-CoT): grammar parse of a widened JSON, then
+objects to Items, with every syntax slip, layout change and cut-off reported."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from lark import Token, Tree
+
+from ..design import Design
+from ..diagnostics import Severity
+from ..grammar import parser_for
+from ..items import Diagnostics, Item, preview
+from ..task import Task
+
+_VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD"))
+_PYTHON_LITERALS = frozenset(("True", "False", "None"))
+_CURLY = "“”‘’「」"
+
+
+@dataclass(slots=True)
+class _Field:
+    key: str
+    value: str
+    key_tok: Token
+    value_tok: Token | None
+
+
+@dataclass(slots=True)
+class _Object:
+    start: int
+    end: int
+    closed: bool
+    fields: list[_Field] = field(default_factory=list)
+    bare: bool = False
+
+
+def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False) -> str:
+    """The text a value token stands for, reporting how it departs from a JSON string."""
+    kind, raw = tok.type, tok.value
+    s, e = tok.start_pos, tok.end_pos
+    if kind == "STRING":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            diags.add(
+                "json_syntax",
+                s,
+                e,
+                f"invalid escape in the {role} {preview(raw)!r}",
+                "kept the characters as written",
+            )
+            return raw[1:-1]
+    if kind == "SQ_STRING":
+        diags.add("json_syntax", s, e, f"single quotes around the {role}", "read as a string")
+        return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
+    if kind == "OPEN_STRING":
+        return raw[1:].rstrip("\\")
+    if kind == "NUMBER":
+        if not numeric_ok:
+            diags.add(
+                "json_syntax",
+                s,
+                e,
+                f"the {role} {raw!r} is a bare number, not a string",
+                "read as text",
+            )
+        return raw
+    stripped = raw.strip(_CURLY)
+    if raw in _PYTHON_LITERALS or raw in ("null", "true", "false"):
+        diags.add("json_syntax", s, e, f"literal {raw!r} as the {role}", "read as text")
+    elif stripped != raw:
+        diags.add("json_syntax", s, e, f"typographic quotes around the {role}", "read as a string")
+    else:
+        diags.add(
+            "json_syntax",
+            s,
+            e,
+            f"missing quotes around the {role} {preview(raw)!r}",
+            "read as a string",
+        )
+    return stripped
+
+
+def _member_fields(
+    tokens: list[Token], obj: _Object, diags: Diagnostics, numeric: bool, keys: set[str]
+) -> None:
+    """Key/value pairs of one comma-separated member (several when commas are missing)."""
+    values = [t for t in tokens if t.type in _VALUE_TYPES]
+    brackets = [t for t in tokens if t.type in ("LSQB", "RSQB")]
+    if brackets:
+        diags.add(
+            "json_syntax",
+            brackets[0].start_pos,
+            brackets[-1].end_pos,
+            "brackets inside an object",
+            "ignored",
+        )
+    colon_at = [i for i, t in enumerate(tokens) if t.type == "COLON"]
+    used: set[int] = set()
+    pairs: list[tuple[Token, Token | None]] = []
+    for j in colon_at:
+        k = j - 1
+        while k >= 0 and tokens[k].type not in _VALUE_TYPES:
+            k -= 1
+        v = j + 1
+        while v < len(tokens) and tokens[v].type not in _VALUE_TYPES:
+            v += 1
+        if k < 0 or k in used:
+            diags.add(
+                "json_syntax",
+                tokens[j].start_pos,
+                tokens[j].end_pos,
+                "colon without a key",
+                "ignored",
+            )
+            continue
+        used.add(k)
+        if (
+            v < len(tokens)
+            and v not in used
+            and (v + 1 >= len(tokens) or tokens[v + 1].type != "COLON")
+        ):
+            used.add(v)
+            pairs.append((tokens[k], tokens[v]))
+        else:
+            pairs.append((tokens[k], None))
+    orphans = [i for i, t in enumerate(tokens) if t.type in _VALUE_TYPES and i not in used]
+    if not colon_at and len(values) == 2:
+        diags.add(
+            "json_syntax",
+            values[0].end_pos,
+            values[1].start_pos,
+            "missing colon between key and value",
+            "inserted",
+        )
+        pairs.append((values[0], values[1]))
+        orphans = []
+    elif len(pairs) > 1:
+        diags.add(
+            "json_syntax",
+            tokens[0].start_pos,
+            tokens[-1].end_pos,
+            "missing comma between members",
+            "inserted",
+        )
+    for i in orphans:
+        tok = tokens[i]
+        if obj.closed or tok.end_pos < obj.end:
+            diags.add(
+                "json_syntax",
+                tok.start_pos,
+                tok.end_pos,
+                f"value {preview(tok.value)!r} without a key",
+                "ignored",
+            )
+        else:
+            pairs.append((tok, None))
+    for key_tok, value_tok in pairs:
+        key = _decode(key_tok, diags, "key")
+        if value_tok is None:
+            obj.fields.append(_Field(key, "", key_tok, None))
+            continue
+        label_role = numeric and key in keys
+        value = _decode(value_tok, diags, "value", numeric_ok=label_role)
+        obj.fields.append(_Field(key, value, key_tok, value_tok))
+
+
+def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) -> _Object:
+    children = tree.children
+    closed = tree.data == "object"
+    start = children[0].start_pos
+    end = children[-1].end_pos if isinstance(children[-1], Token) else _last_pos(children[-1])
+    obj = _Object(start, end, closed)
+    previous_comma = True
+    for child in children[1:]:
+        if isinstance(child, Tree):
+            _member_fields(child.children, obj, diags, numeric, keys)
+            previous_comma = False
+        elif child.type == "COMMA":
+            if previous_comma:
+                diags.add(
+                    "json_syntax",
+                    child.start_pos,
+                    child.end_pos,
+                    "comma with no member before it",
+                    "ignored",
+                )
+            previous_comma = True
+        elif child.type == "RBRACE" and previous_comma and len(children) > 2:
+            comma = children[-2]
+            diags.add(
+                "json_syntax", comma.start_pos, comma.end_pos, "trailing comma before }", "ignored"
+            )
+    return obj
+
+
+def _last_pos(tree: Tree) -> int:
+    last = tree.children[-1]
+    return last.end_pos if isinstance(last, Token) else _last_pos(last)
+
+
+def read_json(
+    text: str, task: Task, design: Design, diags: Diagnostics, expected: bool = True
+) -> list[Item]:
+    """Items of a JSON-lines answer. With `expected` False (the design is Natural or Lines and
+    the caller reported the mismatch) the CoT field and spacing checks are skipped."""
+    keys = task.json_keys
+    label_keys = {keys.label}
+    tree = parser_for("json.lark").parse(text)
+    objects: list[_Object] = []
+    array = False
+    stray_run: list[Token] = []
+
+    def flush_strays() -> None:
+        if not stray_run:
+            return
+        by_line: dict[int, list[Token]] = {}
+        for tok in stray_run:
+            by_line.setdefault(tok.line, []).append(tok)
+        for tokens in by_line.values():
+            _read_strays(tokens)
+        stray_run.clear()
+
+    def _read_strays(tokens: list[Token]) -> None:
+        nonlocal array
+        words = [t for t in tokens if t.type in _VALUE_TYPES]
+        has_key = any(
+            t.type in ("STRING", "SQ_STRING", "WORD")
+            and t.value.strip("\"'" + _CURLY) in (keys.aspect, keys.label)
+            for t in words
+        )
+        if has_key and any(t.type == "COLON" for t in tokens):
+            inner = [t for t in tokens if t.type not in ("RBRACE", "LSQB", "RSQB")]
+            start, end = inner[0].start_pos, inner[-1].end_pos
+            diags.add("json_syntax", start, end, "object without braces", "read as an object")
+            obj = _Object(start, end, True, bare=True)
+            member: list[Token] = []
+            for tok in inner + [None]:
+                if tok is None or tok.type == "COMMA":
+                    if member:
+                        _member_fields(member, obj, diags, design.numeric_labels, label_keys)
+                    member = []
+                else:
+                    member.append(tok)
+            objects.append(obj)
+            return
+        for tok in tokens:
+            if tok.type in ("LSQB", "RSQB"):
+                array = True
+            elif tok.type == "COMMA":
+                if not array:
+                    diags.add(
+                        "json_syntax",
+                        tok.start_pos,
+                        tok.end_pos,
+                        "comma after an object",
+                        "ignored",
+                    )
+            elif tok.type == "RBRACE":
+                diags.add("json_syntax", tok.start_pos, tok.end_pos, "unmatched }", "ignored")
+        if words or any(t.type == "COLON" for t in tokens):
+            spans = [t for t in tokens if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE")]
+            start, end = spans[0].start_pos, spans[-1].end_pos
+            diags.add(
+                "extra_text",
+                start,
+                end,
+                f"text outside the objects: {preview(text[start:end])!r}",
+                "removed",
+            )
+
+    for child in tree.children:
+        if isinstance(child, Tree):
+            flush_strays()
+            objects.append(_read_object(child, diags, design.numeric_labels, label_keys))
+        else:
+            stray_run.append(child)
+    flush_strays()
+    objects.sort(key=lambda o: o.start)
+
+    if expected and array:
+        diags.add(
+            "format_mismatch",
+            0,
+            len(text),
+            "a JSON array where one object per line was trained",
+            "read its objects",
+        )
+    content_end = len(text.rstrip())
+    items: list[Item] = []
+    mismatch_said: set[str] = set()
+
+    def mismatch(kind: str, message: str, repair: str) -> None:
+        if expected and kind not in mismatch_said:
+            mismatch_said.add(kind)
+            diags.add("format_mismatch", 0, len(text), message, repair)
+
+    for index, obj in enumerate(objects):
+        if index and expected:
+            gap = text[objects[index - 1].end : obj.start]
+            if "\n" not in gap and not array:
+                mismatch(
+                    "joined",
+                    "JSON objects joined on one line where one per line was trained",
+                    "read each object",
+                )
+            elif gap.count("\n") >= 2:
+                diags.add(
+                    "empty_item",
+                    objects[index - 1].end,
+                    obj.start,
+                    "blank line between objects",
+                    "skipped",
+                )
+        items.extend(
+            _object_items(
+                text, obj, task, design, diags, expected, mismatch, at_end=obj.end >= content_end
+            )
+        )
+    if (
+        expected
+        and objects
+        and (
+            text[: objects[0].start].strip() == ""
+            and text[: objects[0].start]
+            or text[objects[-1].end :].strip() == ""
+            and text[objects[-1].end :]
+        )
+    ):
+        diags.add("punctuation", 0, len(text), "whitespace around the answer", "ignored")
+    return items
+
+
+def _object_items(
+    text: str,
+    obj: _Object,
+    task: Task,
+    design: Design,
+    diags: Diagnostics,
+    expected: bool,
+    mismatch,
+    at_end: bool,
+) -> list[Item]:
+    keys = task.json_keys
+    found: dict[str, _Field] = {}
+    others: list[_Field] = []
+    for fld in obj.fields:
+        if fld.key in (keys.aspect, keys.label, keys.description):
+            found[fld.key] = fld
+        else:
+            others.append(fld)
+    before = len(diags)
+    items: list[Item] = []
+    if keys.aspect not in found and keys.label not in found:
+        mapped = [f for f in others if task.resolve_aspect(f.key).aspects]
+        if mapped:
+            mismatch(
+                "mapping",
+                "one object mapping aspects to labels where one object per aspect was trained",
+                "read each key as an aspect",
+            )
+            for f in mapped:
+                vs, ve = _span(f.value_tok, f.key_tok)
+                items.append(
+                    Item(
+                        f.key,
+                        f.key_tok.start_pos,
+                        f.key_tok.end_pos,
+                        f.value if f.value_tok is not None else None,
+                        vs,
+                        ve,
+                        f.key_tok.start_pos,
+                        ve,
+                    )
+                )
+            others = [f for f in others if f not in mapped]
+        elif not obj.fields and obj.closed:
+            diags.add("empty_item", obj.start, obj.end, "empty object", "skipped")
+        elif not (at_end and not obj.closed):
+            diags.add(
+                "malformed_item",
+                obj.start,
+                obj.end,
+                f"object without {keys.aspect!r} or {keys.label!r}: "
+                f"{preview(text[obj.start : obj.end])!r}",
+                "dropped",
+            )
+    for f in others:
+        diags.add(
+            "extra_text",
+            f.key_tok.start_pos,
+            _span(f.value_tok, f.key_tok)[1],
+            f"unexpected field {f.key!r}",
+            "ignored",
+        )
+    truncated = at_end and not obj.closed
+    if keys.aspect in found or keys.label in found:
+        aspect = found.get(keys.aspect)
+        label = found.get(keys.label)
+        desc = found.get(keys.description)
+        label_missing = label is None or label.value_tok is None
+        if truncated:
+            complete = not label_missing and (desc is not None or not design.has_description)
+            diags.add(
+                "truncated",
+                obj.start,
+                len(text),
+                "the output ends inside an unclosed object"
+                + ("" if complete else " before its label"),
+                "kept the complete fields" if complete else "aspect gets the placeholder",
+                severity=Severity.WARNING if complete else Severity.ERROR,
+            )
+        elif not obj.closed and not obj.bare:
+            diags.add("json_syntax", obj.end, obj.end, "missing closing brace", "inserted")
+        if aspect is None or aspect.value_tok is None:
+            if not truncated:
+                diags.add(
+                    "missing_field",
+                    obj.start,
+                    obj.end,
+                    f"object without its {keys.aspect!r} field",
+                    "dropped",
+                )
+        else:
+            if label_missing and not truncated:
+                diags.add(
+                    "missing_field",
+                    obj.start,
+                    obj.end,
+                    f"object without its {keys.label!r} field",
+                    "aspect gets the placeholder",
+                )
+            if expected and design.has_description and desc is None and not truncated:
+                diags.add(
+                    "missing_field",
+                    obj.start,
+                    obj.end,
+                    f"object without its {keys.description!r} field",
+                    "none needed",
+                    severity=Severity.WARNING,
+                )
+            vs, ve = _span(label.value_tok if label else None, aspect.value_tok)
+            items.append(
+                Item(
+                    aspect.value,
+                    aspect.value_tok.start_pos,
+                    aspect.value_tok.end_pos,
+                    None if label_missing else label.value,
+                    vs,
+                    ve,
+                    obj.start,
+                    obj.end,
+                    description=desc.value if desc is not None else None,
+                )
+            )
+        if expected and desc is not None and not design.has_description:
+            mismatch(
+                "cot",
+                f"a {keys.description!r} field (CoT layout) where plain JSON was trained",
+                "ignored the description",
+            )
+        if expected and design.has_description and desc is not None and label is not None:
+            order = [f.key for f in obj.fields]
+            desc_first = order.index(keys.description) < order.index(keys.label)
+            if desc_first != (design.format == "cot"):
+                mismatch(
+                    "order",
+                    "description and label in "
+                    + ("CoT" if desc_first else "R-CoT")
+                    + " order where "
+                    + ("CoT" if design.format == "cot" else "R-CoT")
+                    + " was trained",
+                    "read both fields",
+                )
+    if (
+        expected
+        and obj.closed
+        and not obj.bare
+        and len(diags) == before
+        and len(items) == 1
+        and items[0].value is not None
+    ):
+        canonical = _canonical_object(items[0], task, design)
+        if canonical is not None and text[obj.start : obj.end] != canonical:
+            diags.add(
+                "punctuation",
+                obj.start,
+                obj.end,
+                "spacing, key order or escaping differs from canonical JSON",
+                "ignored",
+            )
+    return items
+
+
+def _span(value_tok: Token | None, key_tok: Token) -> tuple[int, int]:
+    if value_tok is None:
+        return key_tok.end_pos, key_tok.end_pos
+    return value_tok.start_pos, value_tok.end_pos
+
+
+def _canonical_object(item: Item, task: Task, design: Design) -> str | None:
+    from ..render import render_json_object
+
+    label = task.resolve_label(item.value or "", design.numeric_labels)
+    if label.how not in ("exact", "code") or label.kind_mismatch:
+        return None
+    aspect = task.resolve_aspect(item.key)
+    if aspect.how != "exact":
+        return None
+    return render_json_object(aspect.aspects[0], label.label, task, design, item.description or "")

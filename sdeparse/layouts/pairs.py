@@ -1,0 +1,355 @@
+"""Reader of the key-value layouts (Natural, Lines): grammar parse, then token-by-token
+comparison with the task's canonical punctuation, yielding Items and structural diagnostics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lark import Token, Tree
+
+from ..design import Design
+from ..diagnostics import Severity
+from ..grammar import GRAMMAR_OF_FORMAT, parser_for
+from ..items import Diagnostics, Item, preview
+from ..task import Task
+
+_BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
+_NUMBERING = re.compile(r"^(?:\(?\d{1,3}\)?|[-*•·]+|#+)$")
+_TERMINATOR_MARKS = frozenset("。．.")
+
+
+@dataclass(slots=True)
+class _Segment:
+    """A stretch between separators: its texts split at colons, with positions."""
+
+    parts: list[tuple[str, int, int]] = field(default_factory=list)
+    colons: list[Token] = field(default_factory=list)
+    spaces: list[Token] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.colons and not any(text for text, _, _ in self.parts)
+
+    @property
+    def start(self) -> int:
+        return self.parts[0][1]
+
+    @property
+    def end(self) -> int:
+        return self.parts[-1][2]
+
+
+def _flatten(tree: Tree) -> list:
+    """Segments (token lists) and separator tokens, alternating, whatever the grammar nesting."""
+    out: list = []
+    for child in tree.children:
+        if isinstance(child, Tree):
+            if child.data == "segment":
+                out.append(child.children)
+            else:
+                out.extend(_flatten(child))
+        else:
+            out.append(child)
+    return out
+
+
+def _segment(tokens: list[Token], at: int, line: int) -> _Segment:
+    seg = _Segment(line=line)
+    text, start, end = "", at, at
+    for tok in tokens:
+        kind = tok.type
+        if kind == "TEXT":
+            text, start, end = tok.value, tok.start_pos, tok.end_pos
+        elif kind == "COLON":
+            seg.parts.append((text, start, end if text else tok.start_pos))
+            seg.colons.append(tok)
+            text, start, end = "", tok.end_pos, tok.end_pos
+        else:
+            seg.spaces.append(tok)
+            if not text:
+                start = end = tok.end_pos
+    seg.parts.append((text, start, end))
+    return seg
+
+
+def _is_prefix_of(word: str, candidates) -> bool:
+    return bool(word) and any(c != word and c.startswith(word) for c in candidates)
+
+
+def read_pairs(
+    text: str, task: Task, design: Design, diags: Diagnostics, expected: bool = True
+) -> list[Item]:
+    """Items of a Natural or Lines answer. With `expected` False (the design is JSON and the
+    caller has reported the mismatch) punctuation is not compared with a canonical spelling."""
+    fmt = design.format if design.format in ("natural", "lines") else "lines"
+    tree = parser_for(GRAMMAR_OF_FORMAT[fmt]).parse(text)
+    flat = _flatten(tree)
+    raw_segments, seps = flat[0::2], flat[1::2]
+    segments: list[_Segment] = []
+    line, at = 0, 0
+    for index, tokens in enumerate(raw_segments):
+        segments.append(_segment(tokens, at, line))
+        if index < len(seps):
+            sep = seps[index]
+            at = sep.end_pos
+            if sep.type == "NEWLINE":
+                line += 1
+    pair_like = [i for i, seg in enumerate(segments) if seg.colons and seg.parts[0][0]]
+    content = [i for i, seg in enumerate(segments) if not seg.empty]
+    first_item = pair_like[0] if pair_like else len(segments)
+    last_item = pair_like[-1] if pair_like else -1
+    last_content = content[-1] if content else -1
+
+    natural = fmt == "natural"
+    punct = task.punctuation
+    newline_layout = inline_layout = False
+    if pair_like:
+        per_line: dict[int, int] = {}
+        for i in pair_like:
+            per_line[segments[i].line] = per_line.get(segments[i].line, 0) + 1
+        if expected and natural and len(per_line) >= 2:
+            newline_layout = True
+            diags.add(
+                "format_mismatch",
+                0,
+                len(text),
+                f"the answer puts its pairs on {len(per_line)} lines (Lines layout) where "
+                "one Natural sentence was trained",
+                "read each line as a pair",
+            )
+        if expected and not natural and max(per_line.values()) >= 2:
+            inline_layout = True
+            diags.add(
+                "format_mismatch",
+                0,
+                len(text),
+                "pairs joined on one line (Natural layout) where one pair per line was trained",
+                "split the line at its separators",
+            )
+
+    # ---- separators ---------------------------------------------------------------------
+    if expected:
+        for k, sep in enumerate(seps):
+            before = [i for i in content if i <= k]
+            after = [i for i in content if i > k]
+            s, e = sep.start_pos, sep.end_pos
+            if sep.type == "NEWLINE":
+                breaks = sep.value.count("\n")
+                if not before or not after:
+                    diags.add(
+                        "punctuation", s, e, "line break or spaces around the answer", "ignored"
+                    )
+                elif breaks >= 2:
+                    diags.add(
+                        "empty_item", s, e, f"{breaks - 1} blank line(s) between items", "skipped"
+                    )
+                elif sep.value != "\n":
+                    diags.add("punctuation", s, e, "spaces around a line break", "ignored")
+                continue
+            marks = "".join(ch for ch in sep.value if not ch.isspace())
+            next_line_start = after and segments[after[0]].line != segments[k].line
+            line_tail = not after or next_line_start
+            if not before or (before and segments[before[-1]].line != segments[k].line):
+                diags.add(
+                    "empty_item", s, e, f"separator {marks!r} with nothing before it", "skipped"
+                )
+            elif line_tail:
+                if not natural or newline_layout:
+                    if not after or not natural:
+                        diags.add("punctuation", s, e, f"line ends with {marks!r}", "ignored")
+                    continue
+                if sep.value == punct.terminator:
+                    continue
+                if len(marks) >= 2 and any(ch not in _TERMINATOR_MARKS for ch in marks):
+                    diags.add("empty_item", s, e, f"empty piece at the end ({marks!r})", "skipped")
+                else:
+                    diags.add(
+                        "punctuation",
+                        s,
+                        e,
+                        f"ends with {sep.value!r} instead of {punct.terminator!r}",
+                        "read as the terminator",
+                    )
+            else:
+                if not natural and not inline_layout:
+                    continue
+                pair_marks = [ch for ch in marks if ch not in _TERMINATOR_MARKS]
+                if len(marks) >= 2 and pair_marks:
+                    diags.add(
+                        "empty_item", s, e, f"empty piece between separators ({marks!r})", "skipped"
+                    )
+                elif natural and sep.value != punct.pair_separator:
+                    diags.add(
+                        "punctuation",
+                        s,
+                        e,
+                        f"{sep.value!r} between pairs instead of {punct.pair_separator!r}",
+                        "read as the pair separator",
+                    )
+        if natural and not newline_layout and last_content >= 0:
+            follow = seps[last_content] if last_content < len(seps) else None
+            if follow is None or follow.type == "NEWLINE":
+                end_at = segments[last_content].end
+                diags.add(
+                    "punctuation",
+                    end_at,
+                    end_at,
+                    f"missing terminator {punct.terminator!r}",
+                    "none needed",
+                )
+
+    # ---- segments -----------------------------------------------------------------------
+    items: list[Item] = []
+    aspect_spellings = tuple(task.aspect_names) + tuple(
+        alias for a in task.aspects for alias in a.aliases
+    )
+    label_spellings = tuple(task.label_names) + tuple(str(c) for c in task.code_by_label.values())
+    for i in content:
+        seg = segments[i]
+        follow = seps[i] if i < len(seps) else None
+        at_end = i == last_content and (follow is None or follow.type == "NEWLINE")
+        if expected:
+            for colon in seg.colons:
+                if colon.value != punct.key_value:
+                    diags.add(
+                        "punctuation",
+                        colon.start_pos,
+                        colon.end_pos,
+                        f"{colon.value!r} instead of {punct.key_value!r}",
+                        "read as the colon",
+                    )
+            for space in seg.spaces:
+                diags.add("punctuation", space.start_pos, space.end_pos, "stray spaces", "ignored")
+        if not seg.colons:
+            items_or_none = _text_only(
+                text, seg, i, task, design, diags, at_end, first_item, last_item, aspect_spellings
+            )
+            if items_or_none is not None:
+                items.append(items_or_none)
+            continue
+        parts = list(seg.parts)
+        key, ks, ke = parts[0]
+        bullet = _BULLET.match(key)
+        if bullet and bullet.end() < len(key):
+            diags.add(
+                "extra_text",
+                ks,
+                ks + bullet.end(),
+                f"list marker {bullet.group().strip()!r} before the aspect",
+                "removed",
+            )
+            key, ks = key[bullet.end() :], ks + bullet.end()
+            parts[0] = (key, ks, ke)
+        while (
+            len(parts) >= 3
+            and task.resolve_aspect(parts[0][0]).how == "none"
+            and task.resolve_aspect(parts[1][0]).how in ("exact", "alias", "keyword")
+        ):
+            diags.add(
+                "extra_text",
+                parts[0][1],
+                parts[1][1],
+                f"prefix {preview(text[parts[0][1] : parts[1][1]])!r} before the item",
+                "removed",
+            )
+            parts = parts[1:]
+        (key, ks, ke), (value, vs, ve) = parts[0], parts[1]
+        if len(parts) > 2 and any(p[0] for p in parts[2:]):
+            diags.add(
+                "extra_text",
+                ve,
+                parts[-1][2],
+                f"text after the label: {preview(text[ve : parts[-1][2]])!r}",
+                "removed",
+            )
+        if not key:
+            diags.add(
+                "malformed_item",
+                seg.start,
+                seg.end,
+                f"no aspect before the colon in {preview(text[seg.start : seg.end])!r}",
+                "dropped",
+            )
+            continue
+        if (
+            at_end
+            and task.resolve_label(value, design.numeric_labels).label is None
+            and (not value or _is_prefix_of(value, label_spellings))
+        ):
+            diags.add(
+                "truncated",
+                seg.start,
+                len(text),
+                f"the output ends inside the item {preview(text[seg.start : seg.end])!r}: "
+                "its label is cut off",
+                "aspect gets the placeholder",
+            )
+            items.append(Item(key, ks, ke, None, vs, ve, seg.start, seg.end))
+            continue
+        items.append(Item(key, ks, ke, value, vs, ve, seg.start, seg.end))
+    return items
+
+
+def _text_only(
+    text: str,
+    seg: _Segment,
+    index: int,
+    task: Task,
+    design: Design,
+    diags: Diagnostics,
+    at_end: bool,
+    first_item: int,
+    last_item: int,
+    aspect_spellings: tuple[str, ...],
+) -> Item | None:
+    """A piece without a colon: template, cut-off key, pair missing its colon, prose or junk."""
+    piece, start, end = seg.parts[0]
+    if task.is_template(piece):
+        diags.add(
+            "template_echo",
+            start,
+            end,
+            f"{preview(piece)!r} repeats the prompt's format template",
+            "dropped",
+        )
+        return None
+    match = task.resolve_aspect(piece)
+    if at_end and (match.aspects or _is_prefix_of(piece, aspect_spellings)):
+        diags.add(
+            "truncated",
+            start,
+            len(text),
+            f"the output ends inside an item: {preview(piece)!r} has no label",
+            "aspect gets the placeholder",
+        )
+        if match.aspects:
+            return Item(piece, start, end, None, end, end, start, end)
+        return None
+    for spelling in sorted(aspect_spellings, key=len, reverse=True):
+        if piece.startswith(spelling) and len(piece) > len(spelling):
+            rest = piece[len(spelling) :]
+            label = task.resolve_label(rest, design.numeric_labels)
+            if label.how in ("exact", "code", "synonym"):
+                cut = start + len(spelling)
+                diags.add(
+                    "punctuation",
+                    cut,
+                    cut,
+                    f"missing {task.punctuation.key_value!r} between aspect and label",
+                    "split at the aspect name",
+                    severity=Severity.WARNING,
+                )
+                return Item(spelling, start, cut, rest, cut, end, start, end)
+    if _NUMBERING.match(piece):
+        diags.add("extra_text", start, end, f"list numbering {piece!r}", "removed")
+    elif index < first_item or index > last_item:
+        diags.add(
+            "extra_text", start, end, f"text outside the answer: {preview(piece)!r}", "removed"
+        )
+    else:
+        diags.add(
+            "malformed_item", start, end, f"{preview(piece)!r} has no aspect/label split", "dropped"
+        )
+    return None

@@ -1,0 +1,169 @@
+"""The paper's released evaluation, re-implemented without its faults (SPEC §3).
+
+Gives the labels and the format-error decision the authors' script would give, so numbers can
+be compared with the paper. Deliberate differences (the script's known faults, SPEC §3.8):
+
+* model output is never executed: a JSON line counts as a dict literal when Python's literal
+  syntax accepts it, which is decided by parsing it with ``ast`` and checking that every node
+  is a literal; nothing is evaluated;
+* OU outputs get the Natural rules plus rule 6 (the script's OU branch crashes);
+* the JSON fallback never reuses the previous line's aspect;
+* a non-string 情感 or 方面 value in a dict line (a number, a list) maps to the placeholder
+  (the script would crash or mis-map on it);
+* numeric codes in JSON designs (ours, not the paper's) are mapped like rule 2.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .design import Design
+from .task import Task
+
+_LITERAL_NODES = (
+    ast.Constant,
+    ast.Dict,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.UnaryOp,
+    ast.Load,
+    ast.USub,
+    ast.UAdd,
+    ast.Expression,
+)
+
+
+def paper_decide(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
+    """(labels for every aspect, is the output wrongly formatted) as the released script decides."""
+    if design.is_json:
+        return _json_rules(text, task, design)
+    return _pair_rules(text, task, design)
+
+
+def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
+    """Rules 1, 2, 4-6: Natural (also numeric and OU) and Lines."""
+    if text == "":
+        return dict.fromkeys(task.aspect_names, task.placeholder), True
+    punct = task.punctuation
+    colon = punct.key_value.strip() or punct.key_value
+    if design.format == "lines":
+        pieces = text.strip("\n").split("\n")
+    else:
+        pieces = text.strip(punct.terminator.strip() or punct.terminator).split(
+            punct.pair_separator.strip() or punct.pair_separator
+        )
+    error = False
+    pairs: dict[str, str] = {}
+    for piece in pieces:
+        parts = piece.split(colon)
+        if len(parts) < 2:
+            error = True
+            continue
+        key, value = parts[0], parts[1]
+        if design.numeric_labels:
+            mapped = task.label_for_code(value)
+            if mapped is None:
+                error = True
+                continue
+            value = mapped
+        pairs[key] = value
+    return task.paper_aspect_fill(pairs), error
+
+
+_COT_JOINS = (("}, {", "}\n{"), ("},\n{", "}\n{"), ("}, \n{", "}\n{"))
+_COT_SEPARATORS = ('"， "', '"; "', '" ; "', '"}, "', '"},"')
+
+
+def _json_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
+    """Rule 3: one dict literal per line, with the string-splitting fallback."""
+    _, error = _json_lines(text, task, design)
+    if design.has_description:
+        normalized = text
+        for old, new in _COT_JOINS:
+            normalized = normalized.replace(old, new)
+        for old in _COT_SEPARATORS:
+            normalized = normalized.replace(old, '", "')
+        pairs, _ = _json_lines(normalized, task, design)
+    else:
+        pairs, _ = _json_lines(text, task, design)
+    return task.paper_aspect_fill(pairs), error
+
+
+def _json_lines(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
+    keys = task.json_keys
+    error = text == ""
+    pairs: dict[str, str] = {}
+    for line in text.strip("\n").split("\n"):
+        literal = _dict_literal(line)
+        if literal is not None and keys.aspect in literal and keys.label in literal:
+            aspect, label = literal[keys.aspect], literal[keys.label]
+            if design.numeric_labels and not isinstance(label, bool) and isinstance(label, int):
+                label = task.label_for_code(str(label)) or ""
+            pairs[aspect if isinstance(aspect, str) else ""] = (
+                label if isinstance(label, str) else ""
+            )
+            continue
+        error = True
+        aspect = label = None
+        for part in line.strip('"{}').split('", "'):
+            fields = part.split('": "')
+            if len(fields) < 2:
+                continue
+            if fields[0] == keys.aspect:
+                aspect = fields[1]
+            elif fields[0] == keys.label:
+                label = fields[1]
+        if aspect is not None and label is not None:
+            pairs[aspect] = label
+    pairs.pop("", None)
+    return pairs, error
+
+
+def _dict_literal(line: str) -> dict | None:
+    """The dict a line of Python literal syntax denotes, read from its syntax tree, or None.
+
+    Nothing is evaluated: the tree is walked and only literal nodes are accepted.
+    """
+    stripped = line.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    try:
+        if not all(isinstance(node, _LITERAL_NODES) for node in ast.walk(tree)):
+            return None
+        body = tree.body
+        if not isinstance(body, ast.Dict):
+            return None
+        result: dict = {}
+        for key_node, value_node in zip(body.keys, body.values, strict=True):
+            if key_node is None:  # {**x}
+                return None
+            key = _literal(key_node)
+            result[key] = _literal(value_node)
+        return result
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _literal(node: ast.AST):
+    """The value of a literal node: strings and numbers; containers become a marker object."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float, complex))
+        and not isinstance(node.operand.value, bool)
+    ):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+        return _Container()
+    raise ValueError("not a literal")
+
+
+class _Container:
+    """Stands for a list, tuple, set or dict value: hashable as a key, never a label."""

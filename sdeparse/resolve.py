@@ -1,0 +1,156 @@
+"""From recovered items to the task's labels: aspect and label matching, duplicates, missing
+aspects, order; every non-exact step becomes a diagnostic. Never guesses: whatever is
+ambiguous or unknown leaves the aspect with the placeholder."""
+
+from __future__ import annotations
+
+from .design import Design
+from .diagnostics import Severity
+from .items import Diagnostics, Item, preview
+from .task import Task
+
+
+def resolve(
+    items: list[Item], text: str, task: Task, design: Design, diags: Diagnostics
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Labels for every aspect of the task and descriptions where the items held them."""
+    found: dict[str, str | None] = {}
+    conflicting: set[str] = set()
+    seen: set[str] = set()
+    order: list[str] = []
+    descriptions: dict[str, str] = {}
+    numeric = design.numeric_labels
+    for item in items:
+        match = task.resolve_aspect(item.key)
+        if match.how == "template" or (
+            match.how == "none" and item.value is not None and task.is_template(item.value)
+        ):
+            diags.add(
+                "template_echo",
+                item.start,
+                item.end,
+                f"{preview(text[item.start : item.end])!r} repeats the prompt's format template",
+                "dropped",
+            )
+            continue
+        if match.how == "none":
+            diags.add(
+                "unknown_aspect",
+                item.key_start,
+                item.key_end,
+                f"{preview(item.key)!r} is not an aspect of {task.name}",
+                "pair dropped",
+            )
+            continue
+        if match.how in ("alias", "keyword"):
+            names = "、".join(match.aspects) if len(match.aspects) > 1 else match.aspects[0]
+            diags.add(
+                "aspect_alias",
+                item.key_start,
+                item.key_end,
+                f"{preview(item.key)!r} read as {names}",
+                f"read as {names}",
+            )
+        label: str | None = None
+        if item.value is not None:
+            label = _label(item, task, numeric, diags)
+        for aspect in match.aspects:
+            if item.description is not None and aspect not in descriptions:
+                descriptions[aspect] = item.description
+            if aspect in seen:
+                previous = found.get(aspect)
+                if previous == label or label is None:
+                    diags.add(
+                        "duplicate_aspect",
+                        item.start,
+                        item.end,
+                        f"{aspect} given again",
+                        "kept the first",
+                    )
+                elif previous is None:
+                    found[aspect] = label
+                    diags.add(
+                        "duplicate_aspect",
+                        item.start,
+                        item.end,
+                        f"{aspect} given again",
+                        "kept the one with a label",
+                    )
+                else:
+                    conflicting.add(aspect)
+                    diags.add(
+                        "duplicate_aspect",
+                        item.start,
+                        item.end,
+                        f"{aspect} given again with a different label ({previous} and {label})",
+                        "aspect gets the placeholder",
+                        severity=Severity.ERROR,
+                    )
+                continue
+            seen.add(aspect)
+            order.append(aspect)
+            found[aspect] = label
+        if design.omit_unmentioned and label == task.placeholder:
+            diags.add(
+                "unexpected_placeholder",
+                item.start,
+                item.end,
+                f"{item.key} printed with {task.placeholder} where OU leaves it out",
+                "none needed",
+            )
+    labels: dict[str, str] = {}
+    end = len(text)
+    for aspect in task.aspect_names:
+        label = found.get(aspect)
+        labels[aspect] = task.placeholder if label is None or aspect in conflicting else label
+        if aspect not in seen and not design.omit_unmentioned:
+            diags.add("missing_aspect", end, end, f"{aspect} is absent", f"gets {task.placeholder}")
+    positions = [task.aspect_names.index(a) for a in order]
+    if positions != sorted(positions):
+        diags.add("aspect_order", 0, end, "aspects are not in the task's order", "none needed")
+    return labels, descriptions
+
+
+def _label(item: Item, task: Task, numeric: bool, diags: Diagnostics) -> str | None:
+    value = item.value or ""
+    match = task.resolve_label(value, numeric)
+    s, e = item.value_start, item.value_end
+    shown = preview(value)
+    if match.how == "empty":
+        diags.add(
+            "invalid_label", s, e, f"{item.key} has an empty label", f"gets {task.placeholder}"
+        )
+    elif match.how == "template":
+        diags.add(
+            "template_echo",
+            s,
+            e,
+            f"{shown!r} repeats the prompt's format template",
+            f"gets {task.placeholder}",
+        )
+    elif match.how == "invalid":
+        diags.add(
+            "invalid_label",
+            s,
+            e,
+            f"{shown!r} is not a label of {task.name}",
+            f"gets {task.placeholder}",
+        )
+    elif match.how == "ambiguous":
+        diags.add(
+            "ambiguous_label",
+            s,
+            e,
+            f"{shown!r} names {' and '.join(match.candidates)}",
+            f"gets {task.placeholder}",
+        )
+    elif match.kind_mismatch:
+        kind = "text label" if numeric else "numeric code"
+        diags.add("label_kind_mismatch", s, e, f"{shown!r} is a {kind}", f"read as {match.label}")
+    elif match.how in ("synonym", "contains"):
+        diags.add(
+            "label_synonym", s, e, f"{shown!r} read as {match.label}", f"read as {match.label}"
+        )
+    elif value != value.strip():
+        diags.add("punctuation", s, e, "spaces around the label", "ignored")
+    return match.label

@@ -1,0 +1,25 @@
+"""Canonical output of every design and built-in task parses back with no diagnostics."""
+
+import pytest
+
+import sdeparse
+from sdeparse import Design
+
+TASKS = sdeparse.BUILTIN_TASKS
+
+
+@pytest.mark.parametrize("task_name", TASKS)
+@pytest.mark.parametrize("design", Design.all(), ids=str)
+def test_canonical_round_trip(task_name, design):
+    task = sdeparse.load_task(task_name)
+    labels = {
+        name: task.label_names[i % len(task.label_names)]
+        for i, name in enumerate(task.aspect_names)
+    }
+    text = sdeparse.render(labels, task, design)
+    result = sdeparse.parse(text, task, design)
+    assert result.labels == labels
+    assert result.diagnostics == []
+    assert not result.is_format_error
+    slow_labels, _, slow_diagnostics = sdeparse.diagnose(text, task, design)
+    assert slow_labels == labels and slow_diagnostics == []
