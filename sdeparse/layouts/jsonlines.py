@@ -401,6 +401,9 @@ def _object_items(
         label = found.get(keys.label)
         desc = found.get(keys.description)
         label_missing = label is None or label.value_tok is None
+        if truncated and not label_missing and label.value_tok.type == "OPEN_STRING":
+            cut = task.resolve_label(label.value, design.numeric_labels)
+            label_missing = cut.how not in ("exact", "code")
         if truncated:
             complete = not label_missing and (desc is not None or not design.has_description)
             diags.add(

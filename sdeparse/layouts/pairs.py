@@ -74,6 +74,14 @@ def _segment(tokens: list[Token], at: int, line: int) -> _Segment:
     return seg
 
 
+def _ends_in_cut(seg: _Segment, task: Task, design: Design, is_last: bool) -> bool:
+    """Whether the last piece is an item cut off before its label (reported as truncated)."""
+    if not is_last:
+        return False
+    value = seg.parts[-1][0] if seg.colons else ""
+    return task.resolve_label(value, design.numeric_labels).label is None
+
+
 def _is_prefix_of(word: str, candidates) -> bool:
     return bool(word) and any(c != word and c.startswith(word) for c in candidates)
 
@@ -188,7 +196,9 @@ def read_pairs(
                         f"{sep.value!r} between pairs instead of {punct.pair_separator!r}",
                         "read as the pair separator",
                     )
-        if natural and not newline_layout and last_content >= 0:
+        if natural and not newline_layout and last_content >= 0 and not _ends_in_cut(
+            segments[last_content], task, design, last_content == len(segments) - 1
+        ):
             follow = seps[last_content] if last_content < len(seps) else None
             if follow is None or follow.type == "NEWLINE":
                 end_at = segments[last_content].end
