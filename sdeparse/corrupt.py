@@ -1,0 +1,1303 @@
+"""Corruption operators: realistic ways a fine-tuned model departs from its trained format.
+
+Each operator takes a canonical rendering (``render(labels, task, design)``) and returns a
+corrupted text, or None when it does not apply to that text. Every operator names the
+diagnostic code the parser must raise on its output and whether the strict profile must
+still recover the true labels. They are task-generic: punctuation, JSON keys, aliases,
+synonyms and codes all come from the task. Used by the tests and the recovery benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .design import FORMATS, Design
+from .task import Task
+
+Unit = dict
+Apply = Callable[[str, Task, Design, random.Random], "str | None"]
+
+PAIRS = frozenset(("natural", "lines"))
+JSONS = frozenset(("json", "cot", "rcot"))
+COTS = frozenset(("cot", "rcot"))
+ALL = frozenset(FORMATS)
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """One operator: `code` the parser must raise, `recoverable` under strict, where it applies.
+
+    `omit` / `numeric` restrict the design options (None: either)."""
+
+    name: str
+    code: str
+    recoverable: bool
+    formats: frozenset[str]
+    func: Apply
+    omit: bool | None = None
+    numeric: bool | None = None
+    doc: str = ""
+
+    def applies_to(self, design: Design) -> bool:
+        """Whether the operator makes sense for this design at all."""
+        return (
+            design.format in self.formats
+            and (self.omit is None or design.omit_unmentioned == self.omit)
+            and (self.numeric is None or design.numeric_labels == self.numeric)
+        )
+
+    def apply(self, text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+        """The corrupted text, or None when not applicable to this text or design."""
+        if not self.applies_to(design):
+            return None
+        out = self.func(text, task, design, rng)
+        return None if out is None or out == text else out
+
+
+# ---- reading and writing canonical text -------------------------------------------------
+
+
+def _ascii(task: Task) -> bool:
+    return task.punctuation.key_value.strip().isascii()
+
+
+def _read(text: str, task: Task, design: Design) -> list[Unit]:
+    """The items of a canonical rendering as dicts keyed by the task's JSON keys."""
+    if text == "":
+        return []
+    keys = task.json_keys
+    if design.is_json:
+        return [json.loads(line) for line in text.split("\n")]
+    punct = task.punctuation
+    if design.format == "lines":
+        pieces = text.split("\n")
+    else:
+        body = text[: -len(punct.terminator)] if text.endswith(punct.terminator) else text
+        pieces = body.split(punct.pair_separator)
+    units = []
+    for piece in pieces:
+        key, _, value = piece.partition(punct.key_value)
+        units.append({keys.aspect: key, keys.label: value})
+    return units
+
+
+def _dump(unit: Unit, compact: bool = False, ascii_only: bool = False) -> str:
+    seps = (",", ":") if compact else (", ", ": ")
+    return json.dumps(unit, ensure_ascii=ascii_only, separators=seps)
+
+
+def _pair(unit: Unit, task: Task, kv: str | None = None) -> str:
+    keys = task.json_keys
+    kv = task.punctuation.key_value if kv is None else kv
+    return f"{unit.get(keys.aspect, '')}{kv}{unit.get(keys.label, '')}"
+
+
+def _write(
+    units: Sequence[Unit],
+    task: Task,
+    design: Design,
+    fmt: str | None = None,
+    pieces: Sequence[str] | None = None,
+) -> str:
+    """Units rendered in `fmt` (default: the design's format); `pieces` overrides pair text."""
+    fmt = fmt or design.format
+    punct = task.punctuation
+    if fmt in JSONS:
+        return "\n".join(_dump(u) for u in units)
+    pieces = list(pieces) if pieces is not None else [_pair(u, task) for u in units]
+    if fmt == "lines":
+        return "\n".join(pieces)
+    return punct.pair_separator.join(pieces) + punct.terminator if pieces else ""
+
+
+def _spell(label: str, task: Task, design: Design) -> str | int:
+    """How the design writes a label: text, or its numeric code (an int in JSON)."""
+    if not design.numeric_labels:
+        return label
+    code = task.code_by_label[label]
+    return code if design.is_json else str(code)
+
+
+def _label_of(unit: Unit, task: Task, design: Design) -> str | None:
+    value = unit.get(task.json_keys.label)
+    return task.resolve_label(str(value), design.numeric_labels).label
+
+
+def _pick(rng: random.Random, seq: Sequence):
+    return seq[rng.randrange(len(seq))] if seq else None
+
+
+def _edit(
+    func: Callable[[list[Unit], Task, Design, random.Random], bool],
+) -> Apply:
+    """An operator that edits the units in place (returns False when not applicable)."""
+
+    def run(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+        units = _read(text, task, design)
+        if not func(units, task, design, rng):
+            return None
+        return _write(units, task, design)
+
+    return run
+
+
+# ---- whole output -----------------------------------------------------------------------
+
+
+def _empty(text, task, design, rng):
+    return ""
+
+
+def _whitespace(text, task, design, rng):
+    return _pick(rng, [" ", "\n", "  \n ", "\t"])
+
+
+# ---- truncation -------------------------------------------------------------------------
+
+
+def _cut_points(text: str, task: Task, design: Design, part: str) -> list[int]:
+    """Cut positions strictly inside some item's label (`part` label) or aspect (`key`)."""
+    points = []
+    keys = task.json_keys
+    at = 0
+    punct = task.punctuation
+    for unit in _read(text, task, design):
+        aspect = str(unit[keys.aspect])
+        if design.is_json:
+            line = _dump(unit)
+            target = aspect if part == "key" else str(unit[keys.label])
+            quoted = json.dumps(target, ensure_ascii=False)
+            if part == "key":
+                offset = line.index(": ", 0) + 2
+            else:
+                offset = line.index(json.dumps(keys.label, ensure_ascii=False) + ": ") + len(
+                    json.dumps(keys.label, ensure_ascii=False) + ": "
+                )
+            if isinstance(unit[keys.label], int) and part == "label":
+                quoted = target
+            inner = 1 if quoted.startswith('"') else 0
+            start = at + offset + inner
+            length = len(quoted) - 2 * inner
+            for cut in range(1, length):
+                prefix = target[:cut]
+                if part == "label" and task.resolve_label(prefix, design.numeric_labels).label:
+                    continue
+                points.append(start + cut)
+            at += len(line) + 1
+        else:
+            label = str(unit[keys.label])
+            if part == "key":
+                points.extend(at + cut for cut in range(1, len(aspect)))
+            else:
+                start = at + len(aspect) + len(punct.key_value)
+                for cut in range(1, len(label)):
+                    if not task.resolve_label(label[:cut], design.numeric_labels).label:
+                        points.append(start + cut)
+            sep = "\n" if design.format == "lines" else punct.pair_separator
+            at += len(aspect) + len(punct.key_value) + len(label) + len(sep)
+    return points
+
+
+def _truncate(part: str) -> Apply:
+    def run(text, task, design, rng):
+        points = _cut_points(text, task, design, part)
+        return text[: _pick(rng, points)] if points else None
+
+    return run
+
+
+def _truncate_after_colon(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    index = rng.randrange(len(units))
+    pieces = [_pair(u, task) for u in units[:index]]
+    sep = "\n" if design.format == "lines" else task.punctuation.pair_separator
+    kv = task.punctuation.key_value
+    return "".join(p + sep for p in pieces) + str(units[index][task.json_keys.aspect]) + kv
+
+
+def _truncate_in_description(text, task, design, rng):
+    """A CoT/R-CoT output cut inside a description string (the 200-token cap)."""
+    keys = task.json_keys
+    units = _read(text, task, design)
+    if not units:
+        return None
+    lines = text.split("\n")
+    options = []
+    at = 0
+    marker = json.dumps(keys.description, ensure_ascii=False) + ': "'
+    for unit, line in zip(units, lines, strict=True):
+        start = line.index(marker) + len(marker)
+        body = json.dumps(unit[keys.description], ensure_ascii=False)[1:-1]
+        options.extend(at + start + cut for cut in range(0, len(body) + 1))
+        at += len(line) + 1
+    return text[: _pick(rng, options)] if options else None
+
+
+def _truncate_mid_object(text, task, design, rng):
+    """A JSON output cut after a complete field but before the closing brace."""
+    lines = text.split("\n")
+    if not text:
+        return None
+    index = rng.randrange(len(lines))
+    line = lines[index]
+    cuts = [i for i, ch in enumerate(line) if ch == ","]
+    if not cuts:
+        return None
+    return "\n".join(lines[:index] + [line[: _pick(rng, cuts)]])
+
+
+# ---- layout mismatches ------------------------------------------------------------------
+
+
+def _as_format(fmt: str, minimum: int = 1) -> Apply:
+    def run(text, task, design, rng):
+        units = _read(text, task, design)
+        if len(units) < minimum:
+            return None
+        if fmt in PAIRS and design.is_json:
+            for unit in units:
+                unit.pop(task.json_keys.description, None)
+        return _write(units, task, design, fmt=fmt)
+
+    return run
+
+
+def _json_for_pairs(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    if design.numeric_labels:
+        for unit in units:
+            unit[task.json_keys.label] = int(unit[task.json_keys.label])
+    return "\n".join(_dump(u) for u in units)
+
+
+def _json_array(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    if rng.random() < 0.5:
+        return "[" + ", ".join(_dump(u) for u in units) + "]"
+    return "[\n" + ",\n".join("  " + _dump(u) for u in units) + "\n]"
+
+
+def _json_joined(text, task, design, rng):
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    return _pick(rng, [", ", " ", ""]).join(_dump(u) for u in units)
+
+
+def _json_mapping(text, task, design, rng):
+    keys = task.json_keys
+    units = _read(text, task, design)
+    if not units or design.has_description:
+        return None
+    return _dump({u[keys.aspect]: u[keys.label] for u in units})
+
+
+def _swap_cot_order(text, task, design, rng):
+    keys = task.json_keys
+    units = _read(text, task, design)
+    if not units:
+        return None
+    out = []
+    for u in units:
+        if design.format == "rcot":
+            out.append(
+                {
+                    keys.aspect: u[keys.aspect],
+                    keys.description: u[keys.description],
+                    keys.label: u[keys.label],
+                }
+            )
+        else:
+            out.append(
+                {
+                    keys.aspect: u[keys.aspect],
+                    keys.label: u[keys.label],
+                    keys.description: u[keys.description],
+                }
+            )
+    return "\n".join(_dump(u) for u in out)
+
+
+def _cot_fields_in_json(text, task, design, rng):
+    keys = task.json_keys
+    units = _read(text, task, design)
+    if not units:
+        return None
+    reason = "review mentions it" if _ascii(task) else "评论提到了"
+    out = [
+        {keys.aspect: u[keys.aspect], keys.description: reason, keys.label: u[keys.label]}
+        for u in units
+    ]
+    return "\n".join(_dump(u) for u in out)
+
+
+# ---- punctuation ------------------------------------------------------------------------
+
+
+def _other(canonical: str, variants: Sequence[str], rng: random.Random) -> str | None:
+    return _pick(rng, [v for v in variants if v != canonical])
+
+
+def _colon_variant(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    kv = _other(task.punctuation.key_value, [":", "：", ": ", " : ", ":  "], rng)
+    chosen = set(rng.sample(range(len(units)), rng.randint(1, len(units))))
+    pieces = [_pair(u, task, kv if i in chosen else None) for i, u in enumerate(units)]
+    return _write(units, task, design, pieces=pieces)
+
+
+def _separator_variant(text, task, design, rng):
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    sep = _other(task.punctuation.pair_separator, ["；", "、", ";", ",", "; ", "，"], rng)
+    body = sep.join(_pair(u, task) for u in units)
+    return body + task.punctuation.terminator
+
+
+def _stray_spaces(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    kv = task.punctuation.key_value
+    i = rng.randrange(len(units))
+    pieces = [_pair(u, task) for u in units]
+    pieces[i] = _pair(units[i], task, _pick(rng, [" " + kv, kv + " ", " " + kv + "  "]))
+    return _write(units, task, design, pieces=pieces)
+
+
+def _terminator_variant(text, task, design, rng):
+    if not text:
+        return None
+    term = task.punctuation.terminator
+    body = text[: -len(term)] if term and text.endswith(term) else text
+    return body + _other(term, ["", term + term, "。", ".", "．"], rng)
+
+
+def _lines_terminator(text, task, design, rng):
+    if not text:
+        return None
+    term = task.punctuation.terminator or "。"
+    if rng.random() < 0.5:
+        return text + term
+    return "\n".join(line + term for line in text.split("\n"))
+
+
+def _missing_colon(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    keys = task.json_keys
+    i = rng.randrange(len(units))
+    pieces = [_pair(u, task) for u in units]
+    glue = " " if _ascii(task) else ""
+    pieces[i] = f"{units[i][keys.aspect]}{glue}{units[i][keys.label]}"
+    return _write(units, task, design, pieces=pieces)
+
+
+def _json_spacing(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    if rng.random() < 0.5:
+        return "\n".join(_dump(u, compact=True) for u in units)
+    return "\n".join(_dump(u, ascii_only=True) for u in units)
+
+
+def _surrounding_whitespace(text, task, design, rng):
+    if not text:
+        return None
+    return _pick(rng, ["\n", " ", "\n\n"]) + text + _pick(rng, ["", "\n"])
+
+
+# ---- JSON syntax ------------------------------------------------------------------------
+
+
+def _sq(value) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+def _object(unit: Unit, key_fmt, value_fmt, trailing: str = "") -> str:
+    body = ", ".join(f"{key_fmt(k)}: {value_fmt(k, v)}" for k, v in unit.items())
+    return "{" + body + trailing + "}"
+
+
+def _dq(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _on_some_lines(make: Callable[[Unit, Task], str | None]) -> Apply:
+    def run(text, task, design, rng):
+        units = _read(text, task, design)
+        if not units:
+            return None
+        chosen = set(rng.sample(range(len(units)), rng.randint(1, len(units))))
+        lines = []
+        changed = False
+        for i, u in enumerate(units):
+            new = make(u, task) if i in chosen else None
+            changed |= new is not None
+            lines.append(new if new is not None else _dump(u))
+        return "\n".join(lines) if changed else None
+
+    return run
+
+
+def _single_quotes(unit, task):
+    return _object(unit, _sq, lambda k, v: _sq(v))
+
+
+def _trailing_comma(unit, task):
+    return _object(unit, _dq, lambda k, v: _dq(v), trailing=",")
+
+
+def _unquoted(unit, task):
+    keys = task.json_keys
+    aspect = str(unit[keys.aspect])
+    label = unit[keys.label]
+    if any(ch in aspect + str(label) for ch in " ,，:：{}[]\"'"):
+        return None
+    return _object(unit, _dq, lambda k, v: str(v) if k in (keys.aspect, keys.label) else _dq(v))
+
+
+def _python_literal(unit, task):
+    keys = task.json_keys
+    return _object(unit, _sq, lambda k, v: "None" if k == keys.label else _sq(v))
+
+
+def _missing_comma(unit, task):
+    items = list(unit.items())
+    return "{" + " ".join(f"{_dq(k)}: {_dq(v)}" for k, v in items) + "}"
+
+
+def _missing_brace(text, task, design, rng):
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return None
+    i = rng.randrange(len(lines) - 1)
+    lines[i] = lines[i][:-1]
+    return "\n".join(lines)
+
+
+# ---- extra text -------------------------------------------------------------------------
+
+
+def _prefix(text, task, design, rng):
+    if not text:
+        return None
+    words = ["Output: ", "Answer: "] if _ascii(task) else ["输出：", "答案：", "结果："]
+    head = _pick(rng, words)
+    if design.is_json or rng.random() < 0.5:
+        return head + ("\n" if design.is_json or design.format == "lines" else "") + text
+    return head + text
+
+
+def _code_fence(text, task, design, rng):
+    if not text:
+        return None
+    lang = "json" if design.is_json else ""
+    return f"```{lang}\n{text}\n```"
+
+
+def _trailing_prose(text, task, design, rng):
+    if not text:
+        return None
+    prose = (
+        ["Hope this helps", "That is my analysis"]
+        if _ascii(task)
+        else ["以上是我的分析", "希望对你有帮助"]
+    )
+    return text + "\n" + _pick(rng, prose)
+
+
+def _leading_prose(text, task, design, rng):
+    if not text:
+        return None
+    prose = ["Here is the result"] if _ascii(task) else ["下面是分析结果", "好的"]
+    return _pick(rng, prose) + "\n" + text
+
+
+def _extra_field(unit, task):
+    name = "confidence" if _ascii(task) else "置信度"
+    return _dump({**unit, name: 0.9})
+
+
+def _list_marker(text, task, design, rng):
+    if not text:
+        return None
+    lines = text.split("\n")
+    marks = _pick(rng, ["- ", "* ", "• "])
+    return "\n".join(marks + line for line in lines)
+
+
+# ---- empty and malformed items ----------------------------------------------------------
+
+
+def _double_separator(text, task, design, rng):
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    sep = task.punctuation.pair_separator
+    i = rng.randrange(1, len(units))
+    pieces = [_pair(u, task) for u in units]
+    pieces.insert(i, "")
+    return sep.join(pieces) + task.punctuation.terminator if sep.strip() else None
+
+
+def _blank_line(text, task, design, rng):
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return None
+    i = rng.randrange(1, len(lines))
+    lines.insert(i, _pick(rng, ["", ""]))
+    return "\n".join(lines)
+
+
+def _empty_object(text, task, design, rng):
+    lines = text.split("\n") if text else []
+    if not lines:
+        return None
+    lines.insert(rng.randrange(len(lines) + 1), "{}")
+    return "\n".join(lines)
+
+
+_PROSE = ("很好吃", "环境不错但是有点吵")
+_PROSE_EN = ("really nice", "would come again")
+
+
+def _malformed_piece(text, task, design, rng):
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    pieces = [_pair(u, task) for u in units]
+    junk = _pick(rng, _PROSE_EN if _ascii(task) else _PROSE)
+    if rng.random() < 0.3:
+        junk = (
+            task.punctuation.key_value.strip()
+            + _pair(units[0], task).split(task.punctuation.key_value, 1)[1]
+        )
+    pieces.insert(rng.randrange(1, len(pieces)), junk)
+    return _write(units, task, design, pieces=pieces)
+
+
+def _malformed_object(text, task, design, rng):
+    lines = text.split("\n") if text else []
+    if not lines:
+        return None
+    name, value = ("comment", "really nice") if _ascii(task) else ("评论", "很好吃")
+    lines.insert(rng.randrange(len(lines) + 1), _dump({name: value}))
+    return "\n".join(lines)
+
+
+# ---- template echo ----------------------------------------------------------------------
+
+_TEMPLATE_KEYS = ("方面1", "方面2", "aspect 1", "aspect 2", "Aspect1")
+_TEMPLATE_VALUES = ("情感类别", "sentiment", "sentiment label")
+
+
+def _template_units(task: Task) -> list[Unit] | None:
+    keys = [k for k in _TEMPLATE_KEYS if task.is_template(k)]
+    values = [v for v in _TEMPLATE_VALUES if task.is_template(v)]
+    if not keys or not values:
+        return None
+    return [{task.json_keys.aspect: k, task.json_keys.label: values[0]} for k in keys[:2]]
+
+
+def _template_prefix(text, task, design, rng):
+    echo = _template_units(task)
+    if echo is None or not text:
+        return None
+    units = echo + _read(text, task, design)
+    if design.is_json:
+        return "\n".join(_dump(u) for u in units)
+    return _write(units, task, design)
+
+
+def _template_only(text, task, design, rng):
+    echo = _template_units(task)
+    if echo is None:
+        return None
+    if design.is_json:
+        return "\n".join(_dump(u) for u in echo)
+    return _write(echo, task, design)
+
+
+# ---- aspects ----------------------------------------------------------------------------
+
+
+def _aspect_spellings(task: Task, aspect: str, how: str) -> list[str]:
+    spec = next(a for a in task.aspects if a.name == aspect)
+    if how == "alias":
+        candidates = list(spec.aliases) + [aspect.upper(), aspect.title()]
+    else:
+        candidates = list(spec.keywords)
+    return [
+        c
+        for c in candidates
+        if c != aspect
+        and task.resolve_aspect(c).aspects == (aspect,)
+        and task.resolve_aspect(c).how in ("alias", "keyword")
+    ]
+
+
+def _rename(how: str):
+    def edit(units, task, design, rng):
+        keys = task.json_keys
+        options = [
+            (i, s)
+            for i, u in enumerate(units)
+            for s in _aspect_spellings(task, u[keys.aspect], how)
+        ]
+        if not options:
+            return False
+        i, spelling = _pick(rng, options)
+        units[i][keys.aspect] = spelling
+        return True
+
+    return edit
+
+
+_UNKNOWN = ("环境", "口味", "位置", "wifi", "portion size", "music")
+
+
+def _unknown_key(task: Task, rng: random.Random) -> str | None:
+    options = [k for k in _UNKNOWN if task.resolve_aspect(k).how == "none"]
+    return _pick(rng, options)
+
+
+def _unknown_extra(units, task, design, rng):
+    key = _unknown_key(task, rng)
+    if key is None:
+        return False
+    unit = _unit(key, _spell(_pick(rng, task.mentioned_labels), task, design), task, design)
+    units.insert(rng.randrange(len(units) + 1), unit)
+    return True
+
+
+def _unit(aspect: str, value, task: Task, design: Design) -> Unit:
+    """A new item in the design's field order (empty description for CoT/R-CoT)."""
+    keys = task.json_keys
+    if design.format == "cot":
+        return {keys.aspect: aspect, keys.description: "", keys.label: value}
+    if design.format == "rcot":
+        return {keys.aspect: aspect, keys.label: value, keys.description: ""}
+    return {keys.aspect: aspect, keys.label: value}
+
+
+def _unknown_replace(units, task, design, rng):
+    key = _unknown_key(task, rng)
+    if key is None or not units:
+        return False
+    units[rng.randrange(len(units))][task.json_keys.aspect] = key
+    return True
+
+
+def _duplicate(same: bool):
+    def edit(units, task, design, rng):
+        if not units:
+            return False
+        i = rng.randrange(len(units))
+        copy = dict(units[i])
+        if not same:
+            current = _label_of(copy, task, design)
+            others = [lab for lab in task.label_names if lab != current]
+            copy[task.json_keys.label] = _spell(_pick(rng, others), task, design)
+        units.insert(rng.randrange(i + 1, len(units) + 1), copy)
+        return True
+
+    return edit
+
+
+def _drop(only_placeholder: bool):
+    def edit(units, task, design, rng):
+        options = [
+            i
+            for i, u in enumerate(units)
+            if not only_placeholder or _label_of(u, task, design) == task.placeholder
+        ]
+        if not options:
+            return False
+        del units[_pick(rng, options)]
+        return True
+
+    return edit
+
+
+def _shuffle(units, task, design, rng):
+    if len(units) < 2:
+        return False
+    original = list(units)
+    while units == original:
+        rng.shuffle(units)
+    return True
+
+
+def _add_placeholder(units, task, design, rng):
+    keys = task.json_keys
+    present = {u[keys.aspect] for u in units}
+    absent = [a for a in task.aspect_names if a not in present]
+    if not absent:
+        return False
+    aspect = _pick(rng, absent)
+    order = task.aspect_names.index(aspect)
+    at = sum(1 for u in units if task.aspect_names.index(u[keys.aspect]) < order)
+    units.insert(at, _unit(aspect, _spell(task.placeholder, task, design), task, design))
+    return True
+
+
+# ---- labels -----------------------------------------------------------------------------
+
+
+def _relabel(
+    choose: Callable[[str, Task, Design, random.Random], str | int | None], last: bool = True
+):
+    """Replace one item's label by `choose`'s value; `last` False spares a Lines output's last
+    item (an empty last label there reads as a cut-off output, which it may well be)."""
+
+    def edit(units, task, design, rng):
+        keys = task.json_keys
+        options = []
+        for i, u in enumerate(units):
+            if not last and design.format == "lines" and i == len(units) - 1:
+                continue
+            label = _label_of(u, task, design)
+            if label is not None:
+                new = choose(label, task, design, rng)
+                if new is not None:
+                    options.append((i, new))
+        if not options:
+            return False
+        i, new = _pick(rng, options)
+        units[i][keys.label] = new
+        return True
+
+    return edit
+
+
+def _synonym(label, task, design, rng):
+    spec = next(lab for lab in task.labels if lab.name == label)
+    options = [
+        s
+        for s in spec.synonyms
+        if task.resolve_label(s, False).label == label
+        and task.resolve_label(s, False).how == "synonym"
+    ]
+    return _pick(rng, options)
+
+
+def _contains(label, task, design, rng):
+    suffixes = [" sentiment", " overall"] if _ascii(task) else ["评价", "情绪", "的"]
+    options = [
+        label + s
+        for s in suffixes
+        if task.resolve_label(label + s, False).how == "contains"
+        and task.resolve_label(label + s, False).label == label
+    ]
+    return _pick(rng, options)
+
+
+def _code_in_text(label, task, design, rng):
+    code = str(task.code_by_label[label])
+    return code
+
+
+def _text_in_numeric(label, task, design, rng):
+    return label
+
+
+_INVALID = ("好吃", "一般般", "还行", "great", "so-so", "okay")
+
+
+def _invalid(label, task, design, rng):
+    options = [v for v in _INVALID if task.resolve_label(v, design.numeric_labels).how == "invalid"]
+    if design.numeric_labels:
+        codes = {lab.code for lab in task.labels}
+        options.append(str(max(codes) + 1 + rng.randrange(5)))
+    return _pick(rng, options)
+
+
+def _empty_label(label, task, design, rng):
+    return ""
+
+
+def _ambiguous(label, task, design, rng):
+    mentioned = list(task.mentioned_labels)
+    if len(mentioned) < 2:
+        return None
+    first, second = rng.sample(mentioned, 2)
+    value = f"{first} to {second}" if _ascii(task) else f"{first}偏{second}"
+    return value if task.resolve_label(value, design.numeric_labels).how == "ambiguous" else None
+
+
+# ---- missing fields ---------------------------------------------------------------------
+
+
+def _without(field_of: Callable[[Task], str]) -> Apply:
+    def run(text, task, design, rng):
+        units = _read(text, task, design)
+        if not units:
+            return None
+        i = rng.randrange(len(units))
+        units[i].pop(field_of(task), None)
+        return "\n".join(_dump(u) for u in units)
+
+    return run
+
+
+# ---- registry ---------------------------------------------------------------------------
+
+
+def _c(name, code, recoverable, formats, func, omit=None, numeric=None, doc=""):
+    return Corruption(name, code, recoverable, frozenset(formats), func, omit, numeric, doc)
+
+
+_ALL_OPS = (
+    _c("empty", "empty_output", False, ALL, _empty, omit=False, doc="nothing at all"),
+    _c("whitespace_only", "empty_output", False, ALL, _whitespace, doc="only whitespace"),
+    _c("truncate_label", "truncated", False, ALL, _truncate("label"), doc="cut inside a label"),
+    _c("truncate_key", "truncated", False, ALL, _truncate("key"), doc="cut inside an aspect"),
+    _c(
+        "truncate_after_colon",
+        "truncated",
+        False,
+        PAIRS,
+        _truncate_after_colon,
+        doc="cut right after the colon",
+    ),
+    _c(
+        "truncate_description",
+        "truncated",
+        False,
+        COTS,
+        _truncate_in_description,
+        doc="cut inside a CoT description string",
+    ),
+    _c(
+        "truncate_mid_object",
+        "truncated",
+        False,
+        JSONS,
+        _truncate_mid_object,
+        doc="cut after a field, before the closing brace",
+    ),
+    _c(
+        "natural_for_lines",
+        "format_mismatch",
+        True,
+        {"lines"},
+        _as_format("natural", 2),
+        doc="one Natural sentence where Lines was trained",
+    ),
+    _c(
+        "lines_for_natural",
+        "format_mismatch",
+        True,
+        {"natural"},
+        _as_format("lines", 2),
+        doc="one pair per line where Natural was trained",
+    ),
+    _c(
+        "json_for_pairs",
+        "format_mismatch",
+        True,
+        PAIRS,
+        _json_for_pairs,
+        doc="JSON lines where Natural or Lines was trained",
+    ),
+    _c(
+        "pairs_for_json",
+        "format_mismatch",
+        True,
+        JSONS,
+        _as_format("natural"),
+        doc="Natural pairs where JSON was trained",
+    ),
+    _c(
+        "lines_for_json",
+        "format_mismatch",
+        True,
+        JSONS,
+        _as_format("lines"),
+        doc="Lines pairs where JSON was trained",
+    ),
+    _c("json_array", "format_mismatch", True, JSONS, _json_array, doc="a JSON array"),
+    _c(
+        "json_joined",
+        "format_mismatch",
+        True,
+        JSONS,
+        _json_joined,
+        doc="objects joined on one line",
+    ),
+    _c(
+        "json_mapping",
+        "format_mismatch",
+        True,
+        {"json"},
+        _json_mapping,
+        doc="one object mapping aspects to labels",
+    ),
+    _c(
+        "cot_order_swapped",
+        "format_mismatch",
+        True,
+        COTS,
+        _swap_cot_order,
+        doc="CoT field order in R-CoT or the reverse",
+    ),
+    _c(
+        "cot_fields_in_json",
+        "format_mismatch",
+        True,
+        {"json"},
+        _cot_fields_in_json,
+        doc="a description field where plain JSON was trained",
+    ),
+    _c("colon_variant", "punctuation", True, PAIRS, _colon_variant, doc="ASCII or other colon"),
+    _c(
+        "separator_variant",
+        "punctuation",
+        True,
+        {"natural"},
+        _separator_variant,
+        doc="；、; or , between pairs",
+    ),
+    _c("stray_spaces", "punctuation", True, PAIRS, _stray_spaces, doc="spaces around the colon"),
+    _c(
+        "terminator_variant",
+        "punctuation",
+        True,
+        {"natural"},
+        _terminator_variant,
+        doc="missing, doubled or other terminator",
+    ),
+    _c(
+        "lines_terminator",
+        "punctuation",
+        True,
+        {"lines"},
+        _lines_terminator,
+        doc="a terminator at the end of lines",
+    ),
+    _c(
+        "missing_colon",
+        "punctuation",
+        True,
+        PAIRS,
+        _missing_colon,
+        doc="aspect and label run together",
+    ),
+    _c(
+        "json_spacing",
+        "punctuation",
+        True,
+        JSONS,
+        _json_spacing,
+        doc="compact separators or ASCII escapes",
+    ),
+    _c(
+        "surrounding_whitespace",
+        "punctuation",
+        True,
+        JSONS,
+        _surrounding_whitespace,
+        doc="blank lines or spaces around the answer",
+    ),
+    _c(
+        "single_quotes",
+        "json_syntax",
+        True,
+        JSONS,
+        _on_some_lines(_single_quotes),
+        doc="Python-style single quotes",
+    ),
+    _c(
+        "trailing_comma",
+        "json_syntax",
+        True,
+        JSONS,
+        _on_some_lines(_trailing_comma),
+        doc="a comma before }",
+    ),
+    _c(
+        "missing_quotes",
+        "json_syntax",
+        True,
+        JSONS,
+        _on_some_lines(_unquoted),
+        doc="bare words for aspect and label",
+    ),
+    _c(
+        "missing_comma",
+        "json_syntax",
+        True,
+        JSONS,
+        _on_some_lines(_missing_comma),
+        doc="no comma between members",
+    ),
+    _c(
+        "missing_brace",
+        "json_syntax",
+        True,
+        JSONS,
+        _missing_brace,
+        doc="an object without its closing brace",
+    ),
+    _c(
+        "python_none",
+        "json_syntax",
+        False,
+        JSONS,
+        _on_some_lines(_python_literal),
+        doc="Python None as the label",
+    ),
+    _c("prefix", "extra_text", True, ALL, _prefix, doc="输出： or Output: before the answer"),
+    _c("code_fence", "extra_text", True, ALL, _code_fence, doc="a Markdown code fence"),
+    _c("trailing_prose", "extra_text", True, ALL, _trailing_prose, doc="prose after the answer"),
+    _c("leading_prose", "extra_text", True, ALL, _leading_prose, doc="prose before the answer"),
+    _c(
+        "extra_field",
+        "extra_text",
+        True,
+        JSONS,
+        _on_some_lines(_extra_field),
+        doc="an unexpected JSON field",
+    ),
+    _c("list_marker", "extra_text", True, {"lines"}, _list_marker, doc="- before each line"),
+    _c("double_separator", "empty_item", True, {"natural"}, _double_separator, doc="，，"),
+    _c(
+        "blank_line",
+        "empty_item",
+        True,
+        {"lines", "json", "cot", "rcot"},
+        _blank_line,
+        doc="a blank line between items",
+    ),
+    _c("empty_object", "empty_item", True, JSONS, _empty_object, doc="an empty {} line"),
+    _c(
+        "malformed_piece",
+        "malformed_item",
+        True,
+        PAIRS,
+        _malformed_piece,
+        doc="a piece without an aspect/label split",
+    ),
+    _c(
+        "malformed_object",
+        "malformed_item",
+        True,
+        JSONS,
+        _malformed_object,
+        doc="an object without aspect or label",
+    ),
+    _c(
+        "template_prefix",
+        "template_echo",
+        True,
+        ALL,
+        _template_prefix,
+        doc="the format template echoed before the answer",
+    ),
+    _c(
+        "template_only", "template_echo", False, ALL, _template_only, doc="only the format template"
+    ),
+    _c(
+        "aspect_alias",
+        "aspect_alias",
+        True,
+        ALL,
+        _edit(_rename("alias")),
+        doc="an alias of an aspect",
+    ),
+    _c(
+        "aspect_keyword",
+        "aspect_alias",
+        True,
+        ALL,
+        _edit(_rename("keyword")),
+        doc="a keyword of an aspect",
+    ),
+    _c(
+        "unknown_extra",
+        "unknown_aspect",
+        True,
+        ALL,
+        _edit(_unknown_extra),
+        doc="an extra pair for an aspect the task lacks",
+    ),
+    _c(
+        "unknown_replace",
+        "unknown_aspect",
+        False,
+        ALL,
+        _edit(_unknown_replace),
+        doc="an aspect renamed to one the task lacks",
+    ),
+    _c(
+        "duplicate_same",
+        "duplicate_aspect",
+        True,
+        ALL,
+        _edit(_duplicate(True)),
+        doc="an item repeated",
+    ),
+    _c(
+        "duplicate_conflict",
+        "duplicate_aspect",
+        False,
+        ALL,
+        _edit(_duplicate(False)),
+        doc="an aspect given again with another label",
+    ),
+    _c(
+        "drop_unmentioned",
+        "missing_aspect",
+        True,
+        ALL,
+        _edit(_drop(True)),
+        omit=False,
+        doc="a placeholder item left out (PU)",
+    ),
+    _c(
+        "drop_item",
+        "missing_aspect",
+        False,
+        ALL,
+        _edit(_drop(False)),
+        omit=False,
+        doc="an item left out (PU)",
+    ),
+    _c(
+        "label_synonym",
+        "label_synonym",
+        True,
+        ALL,
+        _edit(_relabel(_synonym)),
+        numeric=False,
+        doc="a synonym of the label",
+    ),
+    _c(
+        "label_contains",
+        "label_synonym",
+        True,
+        ALL,
+        _edit(_relabel(_contains)),
+        numeric=False,
+        doc="the label inside other words",
+    ),
+    _c(
+        "code_in_text_design",
+        "label_kind_mismatch",
+        True,
+        ALL,
+        _edit(_relabel(_code_in_text)),
+        numeric=False,
+        doc="a numeric code in a text design",
+    ),
+    _c(
+        "text_in_numeric_design",
+        "label_kind_mismatch",
+        True,
+        ALL,
+        _edit(_relabel(_text_in_numeric)),
+        numeric=True,
+        doc="a text label in a numeric design",
+    ),
+    _c(
+        "invalid_label",
+        "invalid_label",
+        False,
+        ALL,
+        _edit(_relabel(_invalid)),
+        doc="a value naming no label",
+    ),
+    _c(
+        "empty_label",
+        "invalid_label",
+        False,
+        PAIRS | {"json"},
+        _edit(_relabel(_empty_label, last=False)),
+        doc="an empty label",
+    ),
+    _c(
+        "ambiguous_label",
+        "ambiguous_label",
+        False,
+        ALL,
+        _edit(_relabel(_ambiguous)),
+        doc="two labels in one value (负面偏正面)",
+    ),
+    _c(
+        "cot_without_description",
+        "missing_field",
+        True,
+        COTS,
+        _without(lambda t: t.json_keys.description),
+        doc="a CoT object without its description",
+    ),
+    _c(
+        "without_label",
+        "missing_field",
+        False,
+        JSONS,
+        _without(lambda t: t.json_keys.label),
+        doc="an object without its label",
+    ),
+    _c(
+        "without_aspect",
+        "missing_field",
+        False,
+        JSONS,
+        _without(lambda t: t.json_keys.aspect),
+        doc="an object without its aspect",
+    ),
+    _c("aspect_order", "aspect_order", True, ALL, _edit(_shuffle), doc="items reordered"),
+    _c(
+        "unexpected_placeholder",
+        "unexpected_placeholder",
+        True,
+        ALL,
+        _edit(_add_placeholder),
+        omit=True,
+        doc="OU: an unmentioned aspect printed with the placeholder",
+    ),
+)
+
+#: Every operator by name.
+CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in _ALL_OPS}
+
+
+def applicable(design: Design, names: Sequence[str] | None = None) -> list[Corruption]:
+    """The operators (of `names`, default all) that apply to `design`."""
+    chosen = [CORRUPTIONS[n] for n in names] if names is not None else list(CORRUPTIONS.values())
+    return [c for c in chosen if c.applies_to(design)]
+
+
+def corrupt(
+    text: str,
+    task: Task,
+    design: Design,
+    rng: random.Random,
+    names: Sequence[str] | None = None,
+) -> tuple[str, Corruption] | None:
+    """Apply one random applicable operator (of `names`) to canonical `text`; None if none fits."""
+    options = applicable(design, names)
+    rng.shuffle(options)
+    for op in options:
+        out = op.apply(text, task, design, rng)
+        if out is not None:
+            return out, op
+    return None
