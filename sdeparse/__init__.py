@@ -4,9 +4,11 @@ from the trained format, repair what can be repaired, map the labels and score t
 from .design import Design
 from .diagnostics import CODES, CodeInfo, Diagnostic, Severity
 from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
+from .evaluate import evaluate, evaluate_file
 from .parse import ParseResult, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
 from .render import render
+from .report import Report
 from .task import BUILTIN_TASKS, Aspect, Label, Task, load_task
 
 __version__ = "0.1.0"
@@ -26,11 +28,14 @@ __all__ = [
     "Profile",
     "ProfileError",
     "RenderError",
+    "Report",
     "SdeparseError",
     "Severity",
     "Task",
     "TaskError",
     "diagnose",
+    "evaluate",
+    "evaluate_file",
     "load_task",
     "parse",
     "render",

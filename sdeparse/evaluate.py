@@ -1,0 +1,446 @@
+"""Evaluate generations: read records, parse prediction and target, count into a Report.
+
+Streams: records are handled in chunks and only the Report's counts are kept, so memory does
+not grow with the input. Files are read as bytes and decoded line by line, so one bad line
+(invalid UTF-8 or JSON, missing or non-string field, blank) is counted as an input error with
+its line number and reason and does not spoil the rest. With ``jobs > 1`` chunks are parsed
+in worker processes, each returning a partial Report; the partial reports are merged in input
+order, so the result is identical to a single-process run.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .design import Design
+from .diagnostics import Severity
+from .errors import InputError
+from .parse import parse
+from .profiles import get_profile
+from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
+from .task import Task, load_task
+
+CHUNK_SIZE = 1000
+_BOM = b"\xef\xbb\xbf"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to evaluate a chunk (picklable, sent once per worker)."""
+
+    task: Task
+    design: Design
+    profile: str
+    prediction_field: str = "prediction"
+    target_field: str = "target"
+    strict_input: bool = False
+    samples: int = DEFAULT_SAMPLES
+    error_samples: int = DEFAULT_ERROR_SAMPLES
+    source: str = ""
+
+    def empty_report(self) -> Report:
+        return Report.for_task(
+            self.task, self.design, self.profile, self.source, self.samples, self.error_samples
+        )
+
+
+class BadInput(Exception):
+    """A record that cannot be evaluated: `kind` (see report.INPUT_ERROR_KINDS) and `reason`."""
+
+    def __init__(self, kind: str, reason: str, record: Any = None) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.record = record
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON as UTF-8 bytes, non-ASCII kept; lone surrogates escaped so it stays valid."""
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # json.dumps leaves lone surrogates raw, and they only occur inside strings
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
+def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
+    """One JSON Lines line as a dict, or BadInput saying why not."""
+    raw = raw.rstrip(b"\r\n")
+    if first and raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput("invalid_utf8", f"not valid UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise BadInput("blank_line", "blank line")
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput("invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise BadInput("invalid_json", "not valid JSON: nested too deeply") from None
+    if not isinstance(record, dict):
+        raise BadInput("not_an_object", f"a JSON {type(record).__name__}, not an object")
+    return record
+
+
+def _text_field(record: Mapping[str, Any], name: str) -> str:
+    if name not in record:
+        raise BadInput("missing_field", f"no {name!r} field", record)
+    value = record[name]
+    if not isinstance(value, str):
+        kind = "null" if value is None else type(value).__name__
+        raise BadInput("not_a_string", f"field {name!r} is {kind}, not a string", record)
+    return value
+
+
+def _as_record(item: Any, first: bool) -> Mapping[str, Any]:
+    if isinstance(item, (bytes, bytearray)):
+        return decode_line(bytes(item), first)
+    if not isinstance(item, Mapping):
+        raise BadInput("not_an_object", f"a {type(item).__name__}, not a mapping")
+    return item
+
+
+def _gold_reason(result: Any) -> str:
+    bad = [d for d in result.diagnostics if d.severity is not Severity.INFO]
+    codes = ", ".join(dict.fromkeys(d.code for d in bad))
+    return f"target does not parse cleanly: {codes}"
+
+
+def evaluate_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[Report, Any]:
+    """Evaluate (line number, raw bytes or record) pairs into a partial report.
+
+    Returns (report, None), or under strict_input (report so far, (line, reason)) at the
+    first bad line, which the caller turns into an InputError.
+    """
+    s = settings
+    report = s.empty_report()
+    for line, item in chunk:
+        try:
+            record = _as_record(item, line == 1)
+            prediction = _text_field(record, s.prediction_field)
+            target = _text_field(record, s.target_field)
+        except BadInput as bad:
+            if s.strict_input:
+                return report, (line, bad.reason)
+            report.add_input_error(line, bad.kind, bad.reason)
+            continue
+        gold = parse(target, s.task, s.design, "strict")
+        if gold.is_format_error:
+            report.add_gold_error(line, _gold_reason(gold))
+            continue
+        result = parse(prediction, s.task, s.design, s.profile)
+        report.add(line, result, gold.labels)
+    return report, None
+
+
+def parse_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[list[bytes], Any]:
+    """`sdeparse parse`: one output JSON line per input line, bad lines carrying their error."""
+    s = settings
+    out: list[bytes] = []
+    for line, item in chunk:
+        try:
+            record = _as_record(item, line == 1)
+            prediction = _text_field(record, s.prediction_field)
+        except BadInput as bad:
+            if s.strict_input:
+                return out, (line, bad.reason)
+            error = {"line": line, "kind": bad.kind, "reason": bad.reason}
+            if bad.record is not None:
+                out.append(dumps({**bad.record, "input_error": error}))
+            elif isinstance(item, (bytes, bytearray)):
+                raw = bytes(item).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                out.append(dumps({"input_error": error, "raw": raw}))
+            else:
+                out.append(dumps({"input_error": error, "raw": repr(item)}))
+            continue
+        result = parse(prediction, s.task, s.design, s.profile)
+        out.append(dumps({**record, "parsed": result.to_dict()}))
+    return out, None
+
+
+# ---- running chunks, in this process or in a pool ---------------------------------------------
+_worker_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+
+
+def _eval_in_worker(chunk: list[tuple[int, Any]]) -> tuple[Report, Any]:
+    assert _worker_settings is not None
+    return evaluate_chunk(_worker_settings, chunk)
+
+
+def _parse_in_worker(chunk: list[tuple[int, Any]]) -> tuple[list[bytes], Any]:
+    assert _worker_settings is not None
+    return parse_chunk(_worker_settings, chunk)
+
+
+_IN_WORKER = {evaluate_chunk: _eval_in_worker, parse_chunk: _parse_in_worker}
+
+
+def run_chunks(
+    func: Callable[[Settings, list[tuple[int, Any]]], tuple[Any, Any]],
+    settings: Settings,
+    chunks: Iterable[list[tuple[int, Any]]],
+    jobs: int = 1,
+) -> Iterator[tuple[Any, Any]]:
+    """Apply `func` to each chunk, in order; with jobs > 1 in a pool of that many processes.
+
+    At most 2 x jobs chunks are in flight, so a fast reader never piles up the whole input.
+    """
+    if jobs <= 1:
+        for chunk in chunks:
+            yield func(settings, chunk)
+        return
+    context = multiprocessing.get_context()
+    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        window: deque[Any] = deque()
+        for chunk in chunks:
+            window.append(pool.apply_async(_IN_WORKER[func], (chunk,)))
+            if len(window) >= 2 * jobs:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+
+
+def chunked(
+    items: Iterable[Any], first_line: int = 1, size: int = CHUNK_SIZE
+) -> Iterator[list[tuple[int, Any]]]:
+    """(line number, item) pairs in lists of `size`."""
+    chunk: list[tuple[int, Any]] = []
+    for line, item in enumerate(items, first_line):
+        chunk.append((line, item))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# ---- progress -------------------------------------------------------------------------------
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(enabled: bool, total: int | None, unit: str, desc: str) -> Any:
+    """A tqdm bar on standard error when enabled and tqdm is installed, else a no-op."""
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(
+        total=total,
+        unit=unit,
+        unit_scale=unit == "B",
+        desc=desc,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    )
+
+
+# ---- public entry points ----------------------------------------------------------------------
+def _records_of(records: Any) -> Iterable[Any]:
+    # A pandas DataFrame iterates over its column names; take its rows as dicts instead.
+    if hasattr(records, "to_dict") and hasattr(records, "columns"):
+        return records.to_dict("records")
+    return records
+
+
+def _settings(
+    task: Task | str,
+    design: Design | str,
+    profile: str,
+    prediction_field: str,
+    target_field: str,
+    strict_input: bool,
+    samples: int,
+    error_samples: int,
+    source: str,
+) -> Settings:
+    return Settings(
+        task=load_task(task),
+        design=Design.parse(design),
+        profile=get_profile(profile).name,
+        prediction_field=prediction_field,
+        target_field=target_field,
+        strict_input=strict_input,
+        samples=samples,
+        error_samples=error_samples,
+        source=source,
+    )
+
+
+def _collect(
+    settings: Settings,
+    chunks: Iterable[list[tuple[int, Any]]],
+    jobs: int,
+    bar: Any,
+    sizes: deque[int] | None = None,
+) -> Report:
+    """Merge the partial reports in input order; advance the bar by records or by bytes."""
+    report = settings.empty_report()
+    try:
+        for partial, failure in run_chunks(evaluate_chunk, settings, chunks, jobs):
+            report.update(partial)
+            bar.update(sizes.popleft() if sizes is not None else partial.records)
+            if failure is not None:
+                line, reason = failure
+                raise InputError(reason, line=line, source=settings.source)
+    finally:
+        bar.close()
+    return report
+
+
+def evaluate(
+    records: Iterable[Mapping[str, Any]],
+    task: Task | str,
+    design: Design | str,
+    profile: str = "strict",
+    *,
+    prediction_field: str = "prediction",
+    target_field: str = "target",
+    strict_input: bool = False,
+    jobs: int = 1,
+    first_line: int = 1,
+    source: str = "",
+    samples: int = DEFAULT_SAMPLES,
+    error_samples: int = DEFAULT_ERROR_SAMPLES,
+    progress: bool = False,
+) -> Report:
+    """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
+
+    `records` is any iterable of mappings: a list, a generator over a file, a pandas
+    DataFrame, a Hugging Face dataset. Record k gets line number ``first_line + k``, so
+    reports over consecutive slices merge into the report over the whole. A record that is
+    not a mapping or lacks a string prediction or target is an input error (InputError is
+    raised instead when `strict_input`).
+    """
+    settings = _settings(
+        task,
+        design,
+        profile,
+        prediction_field,
+        target_field,
+        strict_input,
+        samples,
+        error_samples,
+        source,
+    )
+    items = _records_of(records)
+    total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
+    bar = progress_bar(progress, total, "rec", source or "evaluating")
+    return _collect(settings, chunked(items, first_line), jobs, bar)
+
+
+def open_input(path: str | Path) -> tuple[BinaryIO, int | None, bool]:
+    """(binary stream, size in bytes if known, whether to close it); ``-`` is standard input."""
+    if str(path) == "-":
+        return sys.stdin.buffer, None, False
+    stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except OSError:
+        size = None
+    return stream, size, True
+
+
+def evaluate_file(
+    path: str | Path,
+    task: Task | str,
+    design: Design | str,
+    profile: str = "strict",
+    *,
+    prediction_field: str = "prediction",
+    target_field: str = "target",
+    strict_input: bool = False,
+    jobs: int = 1,
+    samples: int = DEFAULT_SAMPLES,
+    error_samples: int = DEFAULT_ERROR_SAMPLES,
+    progress: bool = False,
+) -> Report:
+    """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
+    source = "<stdin>" if str(path) == "-" else str(path)
+    settings = _settings(
+        task,
+        design,
+        profile,
+        prediction_field,
+        target_field,
+        strict_input,
+        samples,
+        error_samples,
+        source,
+    )
+    stream, size, close = open_input(path)
+    try:
+        bar = progress_bar(progress, size, "B", source)
+        sizes: deque[int] = deque()
+        return _collect(settings, _measured_chunks(stream, sizes), jobs, bar, sizes)
+    finally:
+        if close:
+            stream.close()
+
+
+def _measured_chunks(stream: BinaryIO, sizes: deque[int]) -> Iterator[list[tuple[int, Any]]]:
+    """Chunks of (line number, raw line); each chunk's byte count goes to `sizes`."""
+    for chunk in chunked(stream):
+        sizes.append(sum(len(raw) for _, raw in chunk))
+        yield chunk
+
+
+def parse_file(
+    path: str | Path,
+    task: Task | str,
+    design: Design | str,
+    profile: str = "strict",
+    *,
+    prediction_field: str = "prediction",
+    strict_input: bool = False,
+    jobs: int = 1,
+    progress: bool = False,
+) -> Iterator[bytes]:
+    """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
+    source = "<stdin>" if str(path) == "-" else str(path)
+    settings = _settings(
+        task, design, profile, prediction_field, "target", strict_input, 0, 0, source
+    )
+    stream, size, close = open_input(path)
+    sizes: deque[int] = deque()
+    bar = progress_bar(progress, size, "B", source)
+    try:
+        for lines, failure in run_chunks(
+            parse_chunk, settings, _measured_chunks(stream, sizes), jobs
+        ):
+            for out in lines:
+                yield out + b"\n"
+            bar.update(sizes.popleft())
+            if failure is not None:
+                line, reason = failure
+                raise InputError(reason, line=line, source=source)
+    finally:
+        bar.close()
+        if close:
+            stream.close()

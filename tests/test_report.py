@@ -1,0 +1,138 @@
+"""Report: counting, merging, serialization and the terminal rendering."""
+
+import json
+
+import pytest
+
+import sdeparse
+from sdeparse import Report
+from sdeparse.report import render_summary, render_text
+
+TASK = sdeparse.load_task("masa-d1")
+U = "未提及"
+
+
+def labels(**kw):
+    out = dict.fromkeys(TASK.aspect_names, U)
+    out.update(kw)
+    return out
+
+
+def empty(profile="strict", samples=5):
+    return Report.for_task(TASK, sdeparse.Design.parse("lines"), profile, "f.jsonl", samples)
+
+
+def add(report, line, gold, prediction_text):
+    report.add(line, sdeparse.parse(prediction_text, TASK, "lines"), gold)
+
+
+def test_counts_of_one_output():
+    r = empty()
+    gold = labels(食品评价="正面")
+    add(r, 7, gold, sdeparse.render(labels(食品评价="负面"), TASK, "lines").replace("：", ":"))
+    d = r.to_dict()
+    assert d["n"] == 1 and d["format_errors"] == 0  # ASCII colons: info only under strict
+    assert d["codes"] == {"punctuation": 1} and d["code_lines"] == {"punctuation": [7]}
+    assert d["confusion"]["by_aspect"]["食品评价"][0] == [0, 0, 1, 0]
+    assert d["accuracy"]["all"] == 5 / 6 and d["accuracy"]["sentence"] == 0.0
+
+
+def test_a_code_counts_once_per_output():
+    r = empty()
+    add(r, 1, labels(), "食品评价：未提及")  # five missing_aspect diagnostics, one output
+    assert r.codes == {"missing_aspect": 1}
+
+
+def test_empty_report_figures_are_none():
+    d = empty().to_dict()
+    assert d["n"] == 0 and d["format_error_rate"] is None
+    assert d["accuracy"]["all"] is None and d["accuracy"]["sentence"] is None
+    assert d["kappa"]["all"] is None
+    assert d["per_class"]["all"]["正面"] == {
+        "precision": None,
+        "recall": None,
+        "gold": 0,
+        "predicted": 0,
+    }
+    assert "n/a" in render_text(empty())
+    json.dumps(d)
+
+
+def test_samples_are_bounded():
+    r = empty(samples=3)
+    for line in range(1, 101):
+        add(r, line, labels(), "输出：" + sdeparse.render(labels(), TASK, "lines"))
+        r.add_input_error(1000 + line, "blank_line", "blank line")
+    d = r.to_dict()
+    assert d["codes"]["extra_text"] == 100 and d["code_lines"]["extra_text"] == [1, 2, 3]
+    assert d["format_error_lines"] == [1, 2, 3]
+    assert d["input_errors"] == 100 and len(d["input_error_samples"]) == r.error_samples
+    assert "... and 80 more" in render_text(r)
+
+
+def test_round_trip_and_copy():
+    r = empty()
+    add(r, 1, labels(食品评价="中性"), "食品评价：积极")
+    r.add_gold_error(2, "target does not parse cleanly: truncated")
+    r.add_input_error(3, "invalid_json", "not valid JSON")
+    back = Report.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back == r and back.to_dict() == r.to_dict()
+    c = r.copy()
+    add(c, 4, labels(), sdeparse.render(labels(), TASK, "lines"))
+    assert c.n == 2 and r.n == 1
+
+
+def test_merge_adds_every_count():
+    a, b = empty(), empty()
+    add(a, 1, labels(食品评价="正面"), "食品评价：积极")
+    add(b, 2, labels(), "食品评价：未提及")
+    b.add_input_error(3, "blank_line", "blank line")
+    b.add_gold_error(4, "x")
+    m = a + b
+    assert m.n == 2 and m.records == 4 and m.input_errors == 1 and m.gold_errors == 1
+    assert m.codes == {"label_synonym": 1, "missing_aspect": 2}
+    assert m.code_lines == {"label_synonym": [1], "missing_aspect": [1, 2]}
+    assert m.to_dict()["confusion"]["all"] == [
+        [p + q for p, q in zip(ra, rb, strict=True)]
+        for ra, rb in zip(a.pooled, b.pooled, strict=True)
+    ]
+    assert (b + a) == m  # order does not matter for counts or kept line numbers
+
+
+def test_merge_needs_the_same_setup():
+    with pytest.raises(ValueError):
+        empty() + empty("paper")
+    with pytest.raises(TypeError):
+        empty() + 1
+
+
+def test_text_report_sections():
+    r = empty()
+    add(r, 1, labels(食品评价="正面"), "食品评价：积极")
+    r.add_input_error(2, "invalid_json", "not valid JSON: Expecting value (column 1)")
+    text = render_text(r)
+    for part in (
+        "f.jsonl",
+        "wrong format       1  (100.00%)",
+        "weighted kappa",
+        "label_synonym",
+        "Confusion matrix",
+        "食品评价",
+        "line 2: not valid JSON",
+        "Input errors: 1",
+    ):
+        assert part in text, part
+    summary = render_summary([r, r])
+    assert summary.count("f.jsonl") == 2 and "kappa" in summary and "wrong format" in summary
+
+
+def test_table_alignment_counts_wide_characters():
+    text = render_text(empty())
+    rows = [
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("  食品评价") or ln.startswith("  停车方便程度")
+    ]
+    from sdeparse.report import _width
+
+    assert len({_width(row) for row in rows}) == 1
