@@ -15,7 +15,22 @@ from collections.abc import Callable
 from .design import Design
 from .task import Task
 
-_DESCRIPTION = r'((?:[^"\\\x00-\x1f])*)'
+#: A JSON string body: plain characters or escapes; `_description` keeps only canonical ones.
+_DESCRIPTION = (
+    r'((?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]))*)'
+)
+
+
+def _description(body: str) -> str | None:
+    """The text of a description string body, None unless it is escaped as render() does."""
+    if "\\" not in body:
+        return body
+    try:
+        value = json.loads('"' + body + '"')
+    except ValueError:
+        return None
+    return value if json.dumps(value, ensure_ascii=False)[1:-1] == body else None
+
 
 Reader = Callable[[str], "tuple[dict[str, str], dict[str, str]] | None"]
 
@@ -98,6 +113,9 @@ def build_reader(task: Task, design: Design) -> Reader:
                     continue
                 spelling, description = (first, second) if label_first else (second, first)
                 result[name] = spelled[spelling]
+                description = _description(description)
+                if description is None:
+                    return None
                 descriptions[name] = description
         return result, descriptions
 

@@ -104,8 +104,21 @@ def read_pairs(
             at = sep.end_pos
             if sep.type == "NEWLINE":
                 line += 1
-    pair_like = [i for i, seg in enumerate(segments) if seg.colons and seg.parts[0][0]]
     content = [i for i, seg in enumerate(segments) if not seg.empty]
+    lead = _lead_in(segments, content, task)
+    if lead is not None:
+        seg = segments[lead]
+        diags.add(
+            "extra_text",
+            seg.start,
+            seg.colons[-1].end_pos,
+            f"prefix {preview(text[seg.start : seg.colons[-1].end_pos])!r} before the answer",
+            "removed",
+        )
+        content.remove(lead)
+    pair_like = [
+        i for i, seg in enumerate(segments) if seg.colons and seg.parts[0][0] and i != lead
+    ]
     first_item = pair_like[0] if pair_like else len(segments)
     last_item = pair_like[-1] if pair_like else -1
     last_content = content[-1] if content else -1
@@ -196,8 +209,13 @@ def read_pairs(
                         f"{sep.value!r} between pairs instead of {punct.pair_separator!r}",
                         "read as the pair separator",
                     )
-        if natural and not newline_layout and last_content >= 0 and not _ends_in_cut(
-            segments[last_content], task, design, last_content == len(segments) - 1
+        if (
+            natural
+            and not newline_layout
+            and last_content >= 0
+            and not _ends_in_cut(
+                segments[last_content], task, design, last_content == len(segments) - 1
+            )
         ):
             follow = seps[last_content] if last_content < len(seps) else None
             if follow is None or follow.type == "NEWLINE":
@@ -302,6 +320,24 @@ def read_pairs(
     return items
 
 
+def _lead_in(segments: list[_Segment], content: list[int], task: Task) -> int | None:
+    """A first piece such as ``输出：`` alone (a label for the answer, not an aspect), when
+    real items follow; None otherwise."""
+    if len(content) < 2:
+        return None
+    seg = segments[content[0]]
+    key = seg.parts[0][0]
+    if (
+        len(seg.colons) == 1
+        and key
+        and not seg.parts[-1][0]
+        and task.resolve_aspect(key).how == "none"
+        and any(segments[i].colons for i in content[1:])
+    ):
+        return content[0]
+    return None
+
+
 def _text_only(
     text: str,
     seg: _Segment,
@@ -325,18 +361,6 @@ def _text_only(
             "dropped",
         )
         return None
-    match = task.resolve_aspect(piece)
-    if at_end and (match.aspects or _is_prefix_of(piece, aspect_spellings)):
-        diags.add(
-            "truncated",
-            start,
-            len(text),
-            f"the output ends inside an item: {preview(piece)!r} has no label",
-            "aspect gets the placeholder",
-        )
-        if match.aspects:
-            return Item(piece, start, end, None, end, end, start, end)
-        return None
     for spelling in sorted(aspect_spellings, key=len, reverse=True):
         if piece.startswith(spelling) and len(piece) > len(spelling):
             rest = piece[len(spelling) :]
@@ -352,6 +376,18 @@ def _text_only(
                     severity=Severity.WARNING,
                 )
                 return Item(spelling, start, cut, rest, cut, end, start, end)
+    match = task.resolve_aspect(piece)
+    if at_end and (match.aspects or _is_prefix_of(piece, aspect_spellings)):
+        diags.add(
+            "truncated",
+            start,
+            len(text),
+            f"the output ends inside an item: {preview(piece)!r} has no label",
+            "aspect gets the placeholder",
+        )
+        if match.aspects:
+            return Item(piece, start, end, None, end, end, start, end)
+        return None
     if _NUMBERING.match(piece):
         diags.add("extra_text", start, end, f"list numbering {piece!r}", "removed")
     elif index < first_item or index > last_item:
