@@ -272,7 +272,10 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """Every count and figure, unrounded; `from_dict` reads it back (for merging elsewhere).
 
-        Undefined figures (no outputs, a label never predicted for precision) are None.
+        `records` counts every record read; `n` the outputs scored, i.e. records that are
+        neither input errors nor gold errors; rates and accuracies are over `n`. Undefined
+        figures (no outputs; precision of a label never predicted, recall of a label absent
+        from the gold) are None, not 0. Figures are computed exactly and rounded once.
         """
         f = metrics.to_float
         codes = sorted(self.codes, key=_code_order)

@@ -302,3 +302,32 @@ def test_example_file_figures():
     assert d["n"] == 50 and d["input_errors"] == 0 and d["gold_errors"] == 0
     assert 0.18 <= d["format_error_rate"] <= 0.26
     assert sum(map(sum, d["confusion"]["all"])) == 300
+
+
+# ---- streaming and progress -----------------------------------------------------------------
+def test_pool_reads_only_a_bounded_window_ahead():
+    from sdeparse.evaluate import Settings, evaluate_chunk, run_chunks
+
+    recs = records(EXAMPLE)
+    pulled = []
+
+    def chunks():
+        for k in range(40):
+            pulled.append(k)
+            yield [(k + 1, recs[k % len(recs)])]
+
+    settings = Settings(sdeparse.load_task("masa-d1"), sdeparse.Design.parse("lines"), "strict")
+    for consumed, _ in enumerate(run_chunks(evaluate_chunk, settings, chunks(), jobs=2), 1):
+        assert len(pulled) - consumed <= 4  # at most 2 x jobs chunks in flight
+
+
+def test_progress_bar_falls_back_without_tqdm(monkeypatch):
+    import sys
+
+    from sdeparse.evaluate import _NoBar, progress_bar
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now raises ImportError
+    assert isinstance(progress_bar(True, 10, "B", "x"), _NoBar)
+    report = evaluate(records(), WEIGHTED, "lines", progress=True)
+    assert report.n == 3
+    assert isinstance(progress_bar(False, 10, "B", "x"), _NoBar)
