@@ -263,10 +263,29 @@ def _string_list(data: Mapping[str, Any], key: str, source: str, where: str) -> 
     return tuple(value)
 
 
+_TOP_FIELDS = frozenset((
+    "name", "description", "placeholder", "template_pattern", "punctuation", "json_keys",
+    "aspects", "labels", "paper_label_rules", "kappa_weights",
+))
+_ASPECT_FIELDS = frozenset(("name", "keywords", "aliases"))
+_LABEL_FIELDS = frozenset(("name", "code", "synonyms", "contains"))
+
+
+def _no_unknown(data: Mapping[str, Any], allowed: frozenset, source: str, where: str) -> None:
+    """Reject misspelled or misplaced keys (a TOML key after a [[table]] lands inside it)."""
+    for key in data:
+        if key not in allowed:
+            raise TaskError(
+                f"unknown field (valid here: {', '.join(sorted(allowed))})",
+                source=source, field=f"{where}{key}",
+            )
+
+
 def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     """Build and validate a Task from parsed TOML or JSON; errors name `source` and the field."""
     if not isinstance(data, Mapping):
         raise TaskError("a task must be a table/object at the top level", source=source)
+    _no_unknown(data, _TOP_FIELDS, source, "")
     name = _require(data, "name", str, source)
     placeholder = _require(data, "placeholder", str, source)
     raw_aspects = _require(data, "aspects", list, source)
@@ -277,6 +296,7 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
         where = f"aspects[{index}]."
         if not isinstance(item, Mapping):
             raise TaskError("must be a table/object", source=source, field=f"aspects[{index}]")
+        _no_unknown(item, _ASPECT_FIELDS, source, where)
         aspect_name = _require(item, "name", str, source, where)
         if not aspect_name.strip():
             raise TaskError("must not be empty", source=source, field=f"{where}name")
@@ -296,6 +316,7 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
         where = f"labels[{index}]."
         if not isinstance(item, Mapping):
             raise TaskError("must be a table/object", source=source, field=f"labels[{index}]")
+        _no_unknown(item, _LABEL_FIELDS, source, where)
         label_name = _require(item, "name", str, source, where)
         if not label_name.strip():
             raise TaskError("must not be empty", source=source, field=f"{where}name")
@@ -322,6 +343,8 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     punct = data.get("punctuation", {})
     if not isinstance(punct, Mapping):
         raise TaskError("must be a table/object", source=source, field="punctuation")
+    _no_unknown(punct, frozenset(("key_value", "pair_separator", "terminator")), source,
+                "punctuation.")
     punctuation = Punctuation(
         **{
             key: _require(punct, key, str, source, "punctuation.")
@@ -337,6 +360,7 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     keys = data.get("json_keys", {})
     if not isinstance(keys, Mapping):
         raise TaskError("must be a table/object", source=source, field="json_keys")
+    _no_unknown(keys, frozenset(("aspect", "label", "description")), source, "json_keys.")
     json_keys = JsonKeys(
         **{
             key: _require(keys, key, str, source, "json_keys.")

@@ -99,11 +99,6 @@ def test_plain_cohen_kappa_for_a_task_without_weights(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    sdeparse.load_task("masa-d1").kappa_weights is None,
-    reason="masa-*.toml put kappa_weights after the last [[labels]] table, so TOML scopes "
-    "it to that label and the task falls back to identity weights (parser-side bug)",
-)
 def test_builtin_masa_task_uses_the_paper_weights():
     report = evaluate(records(), "masa-d1", "lines")
     assert [list(row) for row in report.weights] == PAPER
