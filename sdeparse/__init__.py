@@ -4,7 +4,7 @@ from the trained format, repair what can be repaired, map the labels and score t
 from .design import Design
 from .diagnostics import CODES, CodeInfo, Diagnostic, Severity
 from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
-from .evaluate import evaluate, evaluate_file
+from .evaluation import evaluate, evaluate_file
 from .parse import ParseResult, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
 from .render import render

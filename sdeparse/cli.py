@@ -15,7 +15,7 @@ from typing import TextIO
 from . import __version__
 from .design import Design
 from .errors import InputError, SdeparseError
-from .evaluate import dumps, evaluate_file, parse_file
+from .evaluation import dumps, evaluate_file, parse_file
 from .profiles import PROFILES, get_profile
 from .report import render_summary, render_text
 from .task import BUILTIN_TASKS, load_task

@@ -7,7 +7,7 @@ import pytest
 
 import sdeparse
 from sdeparse import InputError, Report, evaluate, evaluate_file
-from sdeparse.evaluate import dumps, parse_file
+from sdeparse.evaluation import dumps, parse_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 THREE = FIXTURES / "three.jsonl"
@@ -301,7 +301,7 @@ def test_example_file_figures():
 
 # ---- streaming and progress -----------------------------------------------------------------
 def test_pool_reads_only_a_bounded_window_ahead():
-    from sdeparse.evaluate import Settings, evaluate_chunk, run_chunks
+    from sdeparse.evaluation import Settings, evaluate_chunk, run_chunks
 
     recs = records(EXAMPLE)
     pulled = []
@@ -319,7 +319,7 @@ def test_pool_reads_only_a_bounded_window_ahead():
 def test_progress_bar_falls_back_without_tqdm(monkeypatch):
     import sys
 
-    from sdeparse.evaluate import _NoBar, progress_bar
+    from sdeparse.evaluation import _NoBar, progress_bar
 
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now raises ImportError
     assert isinstance(progress_bar(True, 10, "B", "x"), _NoBar)
