@@ -57,6 +57,11 @@ def _fast_reader(task: Task, design: Design) -> Reader:
     return cached[1]
 
 
+#: Outputs longer than this (characters) are read up to here: generation is capped at a few
+#: hundred tokens, so anything longer is runaway text, and reading it all would cost seconds.
+MAX_READ = 65_536
+
+
 def diagnose(
     text: str, task: Task, design: Design
 ) -> tuple[dict[str, str], dict[str, str], list[Diagnostic]]:
@@ -82,6 +87,16 @@ def diagnose(
                 "every aspect gets the placeholder",
             )
         return {a: task.placeholder for a in task.aspect_names}, {}, diags
+    if len(text) > MAX_READ:
+        cut = text.rfind("\n", MAX_READ - 4096, MAX_READ) + 1 or MAX_READ
+        diags.add(
+            "extra_text",
+            cut,
+            len(text),
+            f"the output is {len(text)} characters long; only the first {cut} were read",
+            "rest ignored",
+        )
+        text = text[:cut]
     items = None
     if design.is_json:
         if "{" in text or not any(c in text for c in "：:"):

@@ -4,6 +4,7 @@ comparison with the task's canonical punctuation, yielding Items and structural 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from lark import Token, Tree
@@ -153,8 +154,8 @@ def read_pairs(
     # ---- separators ---------------------------------------------------------------------
     if expected:
         for k, sep in enumerate(seps):
-            before = [i for i in content if i <= k]
-            after = [i for i in content if i > k]
+            cut = bisect_right(content, k)
+            before, after = content[max(cut - 1, 0) : cut], content[cut : cut + 1]
             s, e = sep.start_pos, sep.end_pos
             if sep.type == "NEWLINE":
                 breaks = sep.value.count("\n")
