@@ -1,0 +1,211 @@
+"""The `paper` profile against SPEC §3, with every expectation worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import sdeparse
+
+D1 = sdeparse.load_task("masa-d1")
+D2 = sdeparse.load_task("masa-d2")
+
+
+def full(task, **given):
+    """Every aspect of the task: the given labels, the placeholder elsewhere."""
+    return {a: given.get(a, "未提及") for a in task.aspect_names}
+
+
+# (design, output, expected labels given by hand, expected paper format error)
+CASES = [
+    # rule 1: split on ，, then ：; a piece without ： is a split error, the rest is kept
+    (
+        "natural",
+        "食品评价：中性，，饮品评价：正面。",
+        {"食品评价": "中性", "饮品评价": "正面"},
+        True,
+    ),
+    (
+        "natural",
+        "食品评价：正面，很好吃，饮品评价：负面。",
+        {"食品评价": "正面", "饮品评价": "负面"},
+        True,
+    ),
+    # a trailing newline keeps the 。 from being stripped: value 负面。\n still maps to 负面
+    (
+        "natural",
+        "食品评价：正面，饮品评价：负面。\n",
+        {"食品评价": "正面", "饮品评价": "负面"},
+        False,
+    ),
+    # the empty string and whitespace only are both format errors
+    ("natural", "", {}, True),
+    ("natural", "   ", {}, True),
+    ("lines", "\n \n", {}, True),
+    # key before the first ：, value between the first and second ：
+    ("natural", "输出：食品评价：中性", {}, False),
+    (
+        "natural",
+        "食品评价：中性：很好，价格水平：负面。",
+        {"食品评价": "中性", "价格水平": "负面"},
+        False,
+    ),
+    # ； is no separator for the script: one piece, value 正面；饮品评价 -> 正面, no error
+    ("natural", "食品评价：正面；饮品评价：负面。", {"食品评价": "正面"}, False),
+    # a Lines answer from a Natural model: one piece, value 正面\n饮品评价 -> 正面
+    ("natural", "食品评价：正面\n饮品评价：负面", {"食品评价": "正面"}, False),
+    # Lines: surrounding newlines stripped, a blank line inside is a split error
+    (
+        "lines",
+        "\n食品评价：正面\n饮品评价：负面\n",
+        {"食品评价": "正面", "饮品评价": "负面"},
+        False,
+    ),
+    ("lines", "食品评价：正面\n\n饮品评价：负面", {"食品评价": "正面", "饮品评价": "负面"}, True),
+    ("lines", "食品评价：正面\n价格很贵", {"食品评价": "正面"}, True),
+    # rule 2: numeric labels mapped; an unknown code drops the pair and is an error
+    (
+        "natural+numeric",
+        "食品评价：1，饮品评价：-1，价格水平：0。",
+        {"食品评价": "正面", "饮品评价": "负面", "价格水平": "中性"},
+        False,
+    ),
+    ("natural+numeric", "食品评价：1，饮品评价：5。", {"食品评价": "正面"}, True),
+    ("natural+numeric", "食品评价：正面，饮品评价：-1。", {"饮品评价": "负面"}, True),
+    # rule 4: keyword soft matching, in output order, one key may fill several aspects
+    ("natural", "食品：正面，饮品情况：负面。", {"食品评价": "正面", "饮品评价": "负面"}, False),
+    ("natural", "食品饮品评价：正面。", {"食品评价": "正面", "饮品评价": "正面"}, False),
+    ("natural", "食品：正面，食品评价：负面。", {"食品评价": "正面"}, False),
+    # the very same key twice: the later value replaces the earlier one
+    ("natural", "食品评价：正面，食品评价：负面。", {"食品评价": "负面"}, False),
+    ("natural", "环境：正面，服务态度：负面。", {"服务人员态度": "负面"}, False),
+    # rule 5: the first rule substring in the order 积极 正向 正面 中性 消极 负向 负面 未提及
+    ("natural", "食品评价：负面偏正面。", {"食品评价": "正面"}, False),
+    ("natural", "食品评价：中性偏负面。", {"食品评价": "中性"}, False),
+    (
+        "natural",
+        "食品评价：消极，饮品评价：正向，价格水平：负向。",
+        {"食品评价": "负面", "饮品评价": "正面", "价格水平": "负面"},
+        False,
+    ),
+    ("natural", "食品评价：比较积极但有点负面。", {"食品评价": "正面"}, False),
+    # rule 6: a value naming no label becomes the placeholder, silently
+    ("natural", "食品评价：好吃，饮品评价：正面。", {"饮品评价": "正面"}, False),
+    # OU gets the Natural rules plus rule 6
+    ("natural+omit", "价格水平：负面。", {"价格水平": "负面"}, False),
+    # the empty OU answer: legal for the design, an "empty output" error for the script
+    ("natural+omit", "", {}, True),
+    # rule 3: a dict literal per line; single quotes and trailing commas count as fine
+    ("json", "{'方面': '食品评价', '情感': '正面'}", {"食品评价": "正面"}, False),
+    ("json", '{"方面": "食品评价", "情感": "正面",}', {"食品评价": "正面"}, False),
+    (
+        "json",
+        "{'方面': '食品评价', '情感': '负面',}\n{'方面': '饮品评价', '情感': '中性'}",
+        {"食品评价": "负面", "饮品评价": "中性"},
+        False,
+    ),
+    ("json", '\n{"方面": "食品评价", "情感": "正面"}\n', {"食品评价": "正面"}, False),
+    # raw values through rule 5 in a fine dict line too
+    ("json", '{"方面": "食品评价", "情感": "负面偏正面"}', {"食品评价": "正面"}, False),
+    # not a dict: fallback strips "{} only, splits on ", " and ": "; raw value 正面"}, -> 正面
+    (
+        "json",
+        '[\n{"方面": "食品评价", "情感": "正面"},\n{"方面": "饮品评价", "情感": "负面"}\n]',
+        {"食品评价": "正面", "饮品评价": "负面"},
+        True,
+    ),
+    (
+        "json",
+        '{"方面": "食品评价", "情感": "未提及"},\n{"方面": "饮品评价", "情感": "负面"}',
+        {"饮品评价": "负面"},
+        True,
+    ),
+    # a one-line array: [ is not stripped, so the first key is [{"方面 and nothing is recorded
+    (
+        "json",
+        '[{"方面": "食品评价", "情感": "正面"}, {"方面": "饮品评价", "情感": "负面"}]',
+        {},
+        True,
+    ),
+    # code fences are errors, the object between them is still read
+    ("json", '```json\n{"方面": "食品评价", "情感": "正面"}\n```', {"食品评价": "正面"}, True),
+    # a missing closing brace: fallback strips the leading {" and reads both fields
+    (
+        "json",
+        '{"方面": "食品评价", "情感": "中性"\n{"方面": "饮品评价", "情感": "正面"}',
+        {"食品评价": "中性", "饮品评价": "正面"},
+        True,
+    ),
+    # two objects on one JSON line: fallback records once per line, the later 情感 wins
+    (
+        "json",
+        '{"方面": "食品评价", "情感": "正面"}, {"方面": "饮品评价", "情感": "负面"}',
+        {"食品评价": "负面"},
+        True,
+    ),
+    # CoT / R-CoT: normalization helps the labels, the error count comes from the raw text
+    (
+        "cot",
+        '{"方面": "食品评价", "描述": "好吃", "情感": "正面"}, '
+        '{"方面": "饮品评价", "描述": "一般", "情感": "中性"}',
+        {"食品评价": "正面", "饮品评价": "中性"},
+        True,
+    ),
+    ("rcot", '{"方面": "食品评价"， "情感": "负面"， "描述": "难吃"}', {"食品评价": "负面"}, True),
+    ("cot", '{"方面": "食品评价"; "描述": "好吃"; "情感": "正面"}', {"食品评价": "正面"}, True),
+    (
+        "cot",
+        '{"方面": "食品评价", "描述": "好吃", "情感": "正面"},\n'
+        '{"方面": "饮品评价", "描述": "一般", "情感": "中性"}',
+        {"食品评价": "正面", "饮品评价": "中性"},
+        True,
+    ),
+    ("cot", '{"方面": "食品评价", "描述": "好吃", "情感": "积极"}', {"食品评价": "正面"}, False),
+]
+
+
+@pytest.mark.parametrize(("design", "text", "given", "error"), CASES, ids=range(len(CASES)))
+def test_paper_decisions(design, text, given, error):
+    result = sdeparse.parse(text, D1, design, profile="paper")
+    assert result.profile == "paper"
+    assert result.labels == full(D1, **given)
+    assert result.is_format_error is error
+
+
+def test_d2_keywords():
+    """排队 or 等候 both name 排队等候情况; 交通 names 交通便利程度."""
+    text = "等候时间：负面，交通：正面，嘈杂：中性。"
+    result = sdeparse.parse(text, D2, "natural", profile="paper")
+    assert result.labels == full(D2, 排队等候情况="负面", 交通便利程度="正面", 嘈杂情况="中性")
+    assert not result.is_format_error
+
+
+def test_paper_keeps_diagnostics_and_differs_from_strict():
+    """The paper profile hides ； as a slip and loses content; strict reports and recovers."""
+    text = (
+        "食品评价：正面；饮品评价：负面，价格水平：中性，卫生情况：未提及，"
+        "服务人员态度：正面，停车方便程度：未提及。"
+    )
+    paper = sdeparse.parse(text, D1, "natural", profile="paper")
+    strict = sdeparse.parse(text, D1, "natural")
+    assert paper.labels["饮品评价"] == "未提及" and not paper.is_format_error
+    assert strict.labels["饮品评价"] == "负面"
+    assert "punctuation" in paper.codes and paper.diagnostics == strict.diagnostics
+
+
+def test_strict_refuses_what_paper_maps():
+    """负面偏正面: paper says 正面 (rule 5 order), strict refuses to guess."""
+    text = "食品评价：负面偏正面，饮品评价：未提及，价格水平：未提及，卫生情况：未提及。"
+    assert sdeparse.parse(text, D1, "natural", profile="paper").labels["食品评价"] == "正面"
+    strict = sdeparse.parse(text, D1, "natural")
+    assert strict.labels["食品评价"] == "未提及" and "ambiguous_label" in strict.codes
+
+
+def test_never_executes_output(tmp_path):
+    """A line that would run code under eval is neither run nor accepted as a dict literal."""
+    marker = tmp_path / "ran"
+    text = (
+        '{"方面": "食品评价", "情感": open(' + repr(str(marker)) + ', "w").write("x") and "正面"}'
+    )
+    result = sdeparse.parse(text, D1, "json", profile="paper")
+    assert not marker.exists()
+    assert result.is_format_error
