@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from lark import Token, Tree
+from lark import Lark, Token, Tree
 
 from ..design import Design
 from ..diagnostics import Severity
-from ..grammar import GRAMMAR_OF_FORMAT, parser_for
+from ..grammar import GRAMMAR_OF_FORMAT, grammar_text, parser_for
 from ..items import Diagnostics, Item, preview
 from ..task import Task
 
@@ -83,6 +84,50 @@ def _ends_in_cut(seg: _Segment, task: Task, design: Design, is_last: bool) -> bo
     return task.resolve_label(value, design.numeric_labels).label is None
 
 
+_COLONS = "：:"
+_SEPARATORS = "，,；;、。．."
+
+
+def _extra_marks(task: Task) -> tuple[str, str]:
+    """The task's own one-character colon and separators the stock grammar lacks (= or |)."""
+    punct = task.punctuation
+    colon = "".join(ch for ch in punct.key_value.strip() if ch not in _COLONS)
+    seps = "".join(
+        dict.fromkeys(
+            ch
+            for mark in (punct.pair_separator, punct.terminator)
+            for ch in mark.strip()
+            if ch not in _SEPARATORS
+        )
+    )
+    if len(punct.key_value.strip()) != 1:
+        colon = ""
+    return colon, seps
+
+
+@lru_cache(maxsize=32)
+def _parser(fmt: str, colon: str, seps: str) -> Lark:
+    """The stock parser, or one whose colon and separator classes also hold the task's marks."""
+    if not colon and not seps:
+        return parser_for(GRAMMAR_OF_FORMAT[fmt])
+
+    def cls(chars: str) -> str:
+        return "".join("\\" + ch if ch in "\\]^-/[" else ch for ch in chars)
+
+    main = re.sub(r"^%import.*$", "", grammar_text(GRAMMAR_OF_FORMAT[fmt]), flags=re.M)
+    terms = grammar_text("pairs_terminals.lark")
+    terms = terms.replace(_COLONS, _COLONS + cls(colon)).replace(
+        _SEPARATORS, _SEPARATORS + cls(seps)
+    )
+    return Lark(
+        main + "\n" + terms,
+        parser="lalr",
+        lexer="basic",
+        propagate_positions=False,
+        maybe_placeholders=False,
+    )
+
+
 def _is_prefix_of(word: str, candidates) -> bool:
     return bool(word) and any(c != word and c.startswith(word) for c in candidates)
 
@@ -93,7 +138,7 @@ def read_pairs(
     """Items of a Natural or Lines answer. With `expected` False (the design is JSON and the
     caller has reported the mismatch) punctuation is not compared with a canonical spelling."""
     fmt = design.format if design.format in ("natural", "lines") else "lines"
-    tree = parser_for(GRAMMAR_OF_FORMAT[fmt]).parse(text)
+    tree = _parser(fmt, *_extra_marks(task)).parse(text)
     flat = _flatten(tree)
     raw_segments, seps = flat[0::2], flat[1::2]
     segments: list[_Segment] = []
@@ -126,6 +171,7 @@ def read_pairs(
 
     natural = fmt == "natural"
     punct = task.punctuation
+    term_marks = _TERMINATOR_MARKS | set(punct.terminator.strip())
     newline_layout = inline_layout = False
     if pair_like:
         per_line: dict[int, int] = {}
@@ -184,7 +230,7 @@ def read_pairs(
                     continue
                 if sep.value == punct.terminator:
                     continue
-                if len(marks) >= 2 and any(ch not in _TERMINATOR_MARKS for ch in marks):
+                if len(marks) >= 2 and any(ch not in term_marks for ch in marks):
                     diags.add("empty_item", s, e, f"empty piece at the end ({marks!r})", "skipped")
                 else:
                     diags.add(
@@ -197,7 +243,7 @@ def read_pairs(
             else:
                 if not natural and not inline_layout:
                     continue
-                pair_marks = [ch for ch in marks if ch not in _TERMINATOR_MARKS]
+                pair_marks = [ch for ch in marks if ch not in term_marks]
                 if len(marks) >= 2 and pair_marks:
                     diags.add(
                         "empty_item", s, e, f"empty piece between separators ({marks!r})", "skipped"
@@ -219,7 +265,7 @@ def read_pairs(
             )
         ):
             follow = seps[last_content] if last_content < len(seps) else None
-            if follow is None or follow.type == "NEWLINE":
+            if (follow is None or follow.type == "NEWLINE") and punct.terminator:
                 end_at = segments[last_content].end
                 diags.add(
                     "punctuation",
