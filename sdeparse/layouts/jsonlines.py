@@ -351,7 +351,6 @@ def _object_items(
             found[fld.key] = fld
         else:
             others.append(fld)
-    before = len(diags)
     items: list[Item] = []
     if keys.aspect not in found and keys.label not in found:
         mapped = [f for f in others if task.resolve_aspect(f.key).aspects]
@@ -387,6 +386,15 @@ def _object_items(
                 f"{preview(text[obj.start : obj.end])!r}",
                 "dropped",
             )
+    if at_end and not obj.closed and keys.aspect not in found and keys.label not in found:
+        diags.add(
+            "truncated",
+            obj.start,
+            len(text),
+            "the output ends inside an object before its aspect and label",
+            "dropped",
+        )
+        others = []
     for f in others:
         diags.add(
             "extra_text",
@@ -481,7 +489,7 @@ def _object_items(
         expected
         and obj.closed
         and not obj.bare
-        and len(diags) == before
+        and not any(obj.start <= d.start < obj.end for d in diags)
         and len(items) == 1
         and items[0].value is not None
     ):
