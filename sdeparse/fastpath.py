@@ -41,6 +41,89 @@ def _alternatives(words) -> str:
 
 def build_reader(task: Task, design: Design) -> Reader:
     """A function text -> (labels, descriptions) for canonical text, None for anything else."""
+    if not design.has_description:
+        table_reader = _build_table_reader(task, design)
+        if table_reader is not None:
+            return table_reader
+    return _build_regex_reader(task, design)
+
+
+_lookup = dict.__getitem__
+
+
+def _build_table_reader(task: Task, design: Design) -> Reader | None:
+    """Designs without descriptions have finitely many canonical items: split the text at the
+    item separator and look every piece up in a table of them (about the cost of the naive
+    splitter). None when an item could contain the separator, so splitting would be unsafe."""
+    from .render import render_json_object
+
+    punct = task.punctuation
+    if design.is_json or design.format == "lines":
+        joiner, ending = "\n", ""
+    else:
+        joiner, ending = punct.pair_separator, punct.terminator
+    labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
+    names = task.aspect_names
+    tables: list[dict[str, str]] = []
+    for aspect in names:
+        table = {}
+        for label in labels:
+            if design.is_json:
+                item = render_json_object(aspect, label, task, design)
+            else:
+                spelled = task.code_by_label[label] if design.numeric_labels else label
+                item = f"{aspect}{punct.key_value}{spelled}"
+            if joiner in item or (ending and ending in item):
+                return None
+            table[item] = (aspect, label)
+        tables.append(table)
+    cut = len(ending)
+    placeholder = task.placeholder
+
+    if not design.omit_unmentioned:
+        count = len(names)
+
+        def read_all(text: str):
+            if cut:
+                if not text.endswith(ending):
+                    return None
+                text = text[:-cut]
+            pieces = text.split(joiner)
+            if len(pieces) != count:
+                return None
+            try:
+                return dict(map(_lookup, tables, pieces)), {}
+            except KeyError:
+                return None
+
+        return read_all
+
+    where = {item: (index, pair[1]) for index, table in enumerate(tables)
+             for item, pair in table.items()}
+    nothing = dict.fromkeys(names, placeholder)
+
+    def read_some(text: str):
+        if text == "":
+            return dict(nothing), {}
+        if cut:
+            if not text.endswith(ending):
+                return None
+            text = text[:-cut]
+        result = dict(nothing)
+        last = -1
+        for piece in text.split(joiner):
+            hit = where.get(piece)
+            if hit is None or hit[0] <= last:
+                return None
+            last = hit[0]
+            result[names[last]] = hit[1]
+        return result, {}
+
+    return read_some
+
+
+def _build_regex_reader(task: Task, design: Design) -> Reader:
+    """CoT and R-CoT: one regular expression over the whole text, descriptions as groups."""
     labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
     if design.numeric_labels:
         spelled = {str(task.code_by_label[name]): name for name in labels}

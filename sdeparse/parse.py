@@ -15,7 +15,7 @@ from .resolve import resolve
 from .task import Task, load_task
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParseResult:
     """What one output means: a label for every aspect, the diagnostics, the verdict."""
 
@@ -55,6 +55,30 @@ def _fast_reader(task: Task, design: Design) -> Reader:
         cached = (task, build_reader(task, design))
         _readers[key] = cached
     return cached[1]
+
+
+class _Setup:
+    """The last (task, design, profile) arguments and what they resolved to: a run parses
+    thousands of outputs with the same three, so they are resolved once, by identity."""
+
+    __slots__ = ("arguments", "task", "design", "profile", "reader")
+
+    def __init__(self) -> None:
+        self.arguments: tuple = (None, None, None)
+
+    def resolve(self, task, design, profile) -> _Setup:
+        arguments = self.arguments
+        if arguments[0] is task and arguments[1] is design and arguments[2] is profile:
+            return self
+        self.task = load_task(task)
+        self.design = Design.parse(design)
+        self.profile = get_profile(profile)
+        self.reader = _fast_reader(self.task, self.design)
+        self.arguments = (task, design, profile)
+        return self
+
+
+_setup = _Setup()
 
 
 #: Outputs longer than this (characters) are read up to here: generation is capped at a few
@@ -136,10 +160,9 @@ def parse(
     """Parse one model output for `task` under `design`; never raises on any string."""
     if not isinstance(text, str):
         raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
-    task = load_task(task)
-    design = Design.parse(design)
-    chosen = get_profile(profile)
-    fast = _fast_reader(task, design)(text)
+    setup = _setup.resolve(task, design, profile)
+    task, design, chosen = setup.task, setup.design, setup.profile
+    fast = setup.reader(text)
     # The one canonical text the paper's script rejects: the empty OU answer (SPEC §3.1, OU
     # outputs get the Natural rules, where the empty string is an "empty output" error).
     if fast is not None and not (text == "" and chosen.name == "paper"):

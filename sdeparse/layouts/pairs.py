@@ -12,7 +12,7 @@ from lark import Lark, Token, Tree
 
 from ..design import Design
 from ..diagnostics import Severity
-from ..grammar import GRAMMAR_OF_FORMAT, grammar_text, parser_for
+from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, grammar_text, parser_for
 from ..items import Diagnostics, Item, preview
 from ..task import Task
 
@@ -54,6 +54,29 @@ def _flatten(tree: Tree) -> list:
                 out.extend(_flatten(child))
         else:
             out.append(child)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _colon_run(colon: str) -> re.Pattern:
+    """Where the colon sits inside a PAIR token (the task's own colon included)."""
+    chars = "".join("\\" + ch if ch in "\\]^-[" else ch for ch in _COLONS + colon)
+    return re.compile(rf"[^\S\n]*[{chars}](?:[^\S\n]*[{chars}])*[^\S\n]*")
+
+
+def _split_pairs(tokens: list[Token], colon_run: re.Pattern) -> list[Token]:
+    """PAIR tokens back into TEXT, COLON, TEXT, positions kept."""
+    out: list[Token] = []
+    for tok in tokens:
+        if tok.type != "PAIR":
+            out.append(tok)
+            continue
+        value, start = tok.value, tok.start_pos
+        found = colon_run.search(value)
+        a, b = found.span()
+        out.append(Token("TEXT", value[:a], start, tok.line, None, None, None, start + a))
+        out.append(Token("COLON", value[a:b], start + a, tok.line, None, None, None, start + b))
+        out.append(Token("TEXT", value[b:], start + b, tok.line, None, None, None, tok.end_pos))
     return out
 
 
@@ -122,7 +145,7 @@ def _parser(fmt: str, colon: str, seps: str) -> Lark:
     return Lark(
         main + "\n" + terms,
         parser="lalr",
-        lexer="basic",
+        lexer=RegexLexer,
         propagate_positions=False,
         maybe_placeholders=False,
     )
@@ -138,13 +161,15 @@ def read_pairs(
     """Items of a Natural or Lines answer. With `expected` False (the design is JSON and the
     caller has reported the mismatch) punctuation is not compared with a canonical spelling."""
     fmt = design.format if design.format in ("natural", "lines") else "lines"
-    tree = _parser(fmt, *_extra_marks(task)).parse(text)
+    colon, seps_extra = _extra_marks(task)
+    tree = _parser(fmt, colon, seps_extra).parse(text)
+    colon_run = _colon_run(colon)
     flat = _flatten(tree)
     raw_segments, seps = flat[0::2], flat[1::2]
     segments: list[_Segment] = []
     line, at = 0, 0
     for index, tokens in enumerate(raw_segments):
-        segments.append(_segment(tokens, at, line))
+        segments.append(_segment(_split_pairs(tokens, colon_run), at, line))
         if index < len(seps):
             sep = seps[index]
             at = sep.end_pos
