@@ -17,7 +17,7 @@ from .task import Task
 
 #: A JSON string body: plain characters or escapes; `_description` keeps only canonical ones.
 _DESCRIPTION = (
-    r'((?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]))*)'
+    r'([^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*)'
 )
 
 

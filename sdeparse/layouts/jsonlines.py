@@ -14,7 +14,7 @@ from ..grammar import parser_for
 from ..items import Diagnostics, Item, preview
 from ..task import Task
 
-_VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD"))
+_VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD", "QUOTES"))
 _PYTHON_LITERALS = frozenset(("True", "False", "None"))
 _CURLY = "“”‘’「」"
 
@@ -57,6 +57,9 @@ def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False)
         return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
     if kind == "OPEN_STRING":
         return raw[1:].rstrip("\\")
+    if kind == "QUOTES":
+        diags.add("json_syntax", s, e, f"a run of {len(raw)} quotes as the {role}", "read as empty")
+        return ""
     if kind == "NUMBER":
         if not numeric_ok:
             diags.add(
@@ -88,7 +91,7 @@ def _member_fields(
 ) -> None:
     """Key/value pairs of one comma-separated member (several when commas are missing)."""
     values = [t for t in tokens if t.type in _VALUE_TYPES]
-    brackets = [t for t in tokens if t.type in ("LSQB", "RSQB")]
+    brackets = [t for t in tokens if t.type in ("LSQB", "RSQB", "BRACKETS")]
     if brackets:
         diags.add(
             "json_syntax",
@@ -98,6 +101,10 @@ def _member_fields(
             "ignored",
         )
     colon_at = [i for i, t in enumerate(tokens) if t.type == "COLON"]
+    for i in colon_at:
+        if len(tokens[i].value.replace(" ", "")) > 1:
+            diags.add("json_syntax", tokens[i].start_pos, tokens[i].end_pos, "repeated colons",
+                      "read as one")
     used: set[int] = set()
     pairs: list[tuple[Token, Token | None]] = []
     for j in colon_at:
@@ -179,7 +186,10 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
             _member_fields(child.children, obj, diags, numeric, keys)
             previous_comma = False
         elif child.type == "COMMA":
-            if previous_comma:
+            if sum(ch in ",，" for ch in child.value) > 1:
+                diags.add("json_syntax", child.start_pos, child.end_pos, "repeated commas",
+                          "read as one")
+            elif previous_comma:
                 diags.add(
                     "json_syntax",
                     child.start_pos,
@@ -250,7 +260,10 @@ def read_json(
             if tok.type in ("LSQB", "RSQB"):
                 array = True
             elif tok.type == "COMMA":
-                if not array:
+                if sum(ch in ",，" for ch in tok.value) > 1:
+                    diags.add("json_syntax", tok.start_pos, tok.end_pos, "repeated commas",
+                              "ignored")
+                elif not array:
                     diags.add(
                         "json_syntax",
                         tok.start_pos,
@@ -260,8 +273,12 @@ def read_json(
                     )
             elif tok.type == "RBRACE":
                 diags.add("json_syntax", tok.start_pos, tok.end_pos, "unmatched }", "ignored")
+            elif tok.type == "BRACKETS":
+                diags.add("json_syntax", tok.start_pos, tok.end_pos,
+                          f"a run of {len(tok.value)} brackets", "ignored")
         if words or any(t.type == "COLON" for t in tokens):
-            spans = [t for t in tokens if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE")]
+            spans = [t for t in tokens
+                     if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE", "BRACKETS")]
             start, end = spans[0].start_pos, spans[-1].end_pos
             diags.add(
                 "extra_text",
