@@ -16,8 +16,11 @@ from .design import Design
 from .task import Task
 
 #: A JSON string body: plain characters or escapes; `_description` keeps only canonical ones.
+#: Written as an unrolled loop (one scan for a giant description) and without braces, since
+#: the item pattern escapes every } it holds.
 _DESCRIPTION = (
-    r'([^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*)'
+    r'([^"\\\x00-\x1f]*'
+    r'(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F])[^"\\\x00-\x1f]*)*)'
 )
 
 

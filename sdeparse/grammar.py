@@ -55,9 +55,13 @@ class RegexLexer(Lexer):
     def lex(self, text: str, *_):
         if not isinstance(text, str):  # lark hands a TextSlice to lexers of its own kind
             text = text.text
+        return self.scan(text)
+
+    def scan(self, text: str, offset: int = 0, first_line: int = 1):
+        """The tokens of `text`, positioned as if it started at `offset` on line `first_line`."""
         ignore = self.ignore
         position = 0
-        line = 1
+        line = first_line
         line_start = 0
         for match in self.pattern.finditer(text):
             start, end = match.span()
@@ -71,7 +75,7 @@ class RegexLexer(Lexer):
             if newlines:
                 line += newlines
             line_start = start
-            yield Token(kind, match.group(), start, line, None, None, None, end)
+            yield Token(kind, match.group(), start + offset, line, None, None, None, end + offset)
         if position != len(text):
             raise UnexpectedCharacters(text, position, line, 0)
 
@@ -88,6 +92,12 @@ def parser_for(grammar_file: str) -> Lark:
         maybe_placeholders=False,
         import_paths=[str(folder)],
     )
+
+
+@cache
+def lexer_for(grammar_file: str) -> RegexLexer:
+    """The lexer of one grammar, for reading a stretch of text without the parser."""
+    return RegexLexer(parser_for(grammar_file).lexer_conf)
 
 
 def grammar_text(grammar_file: str) -> str:

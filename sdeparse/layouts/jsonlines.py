@@ -10,7 +10,7 @@ from lark import Token, Tree
 
 from ..design import Design
 from ..diagnostics import Severity
-from ..grammar import parser_for
+from ..grammar import RegexLexer, lexer_for, parser_for
 from ..items import Diagnostics, Item, preview
 from ..task import Task
 
@@ -206,6 +206,76 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
     return obj
 
 
+_FLAT_VALUES = (str, int, float, bool, type(None))
+
+
+def _top_level(text: str) -> list:
+    """The children of the grammar's start rule for the whole text.
+
+    A line holding exactly one flat JSON object (the common case, even in a broken output)
+    gets its tree built from the grammar's own tokens, since the json module vouches for its
+    structure; every other stretch of lines is parsed by the LALR parser. Only deviating
+    lines pay for the parser, and the trees are the ones the parser would build.
+    """
+    parser = parser_for("json.lark")
+    lexer = lexer_for("json.lark")
+    children: list = []
+    region: tuple[int, int] | None = None
+    position = 0
+    for line_number, line in enumerate(text.split("\n"), 1):
+        tree = _flat_object_tree(line, position, line_number, lexer) if "{" in line else None
+        if tree is None:
+            if region is None:
+                region = (position, line_number)
+        else:
+            if region is not None:
+                children.extend(_parse_region(parser, text, region, position))
+                region = None
+            children.append(tree)
+        position += len(line) + 1
+    if region is not None:
+        children.extend(_parse_region(parser, text, region, len(text)))
+    return children
+
+
+def _parse_region(parser, text: str, region: tuple[int, int], end: int) -> list:
+    """LALR parse of text[start:end], tokens moved to their place in the whole text."""
+    start, first_line = region
+    tree = parser.parse(text[start:end])
+    if start or first_line != 1:
+        for tok in tree.scan_values(lambda value: isinstance(value, Token)):
+            tok.start_pos += start
+            tok.end_pos += start
+            tok.line += first_line - 1
+    return tree.children
+
+
+def _flat_object_tree(line: str, offset: int, line_number: int, lexer: RegexLexer) -> Tree | None:
+    """The tree of a line that is one JSON object with scalar values, or None."""
+    stripped = line.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return None
+    try:
+        pairs = json.loads(stripped, object_pairs_hook=list)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(isinstance(v, _FLAT_VALUES) for _, v in pairs):
+        return None
+    tokens = list(lexer.scan(line, offset, line_number))
+    if len(tokens) != 2 + 4 * len(pairs) - (1 if pairs else 0):
+        return None
+    children: list = [tokens[0]]
+    for index in range(len(pairs)):
+        key, colon, value = tokens[1 + 4 * index: 4 + 4 * index]
+        if colon.type != "COLON" or key.type != "STRING" or value.type not in _VALUE_TYPES:
+            return None
+        if index:
+            children.append(tokens[4 * index])
+        children.append(Tree("member", [key, colon, value]))
+    children.append(tokens[-1])
+    return Tree("object", children)
+
+
 def _last_pos(tree: Tree) -> int:
     last = tree.children[-1]
     return last.end_pos if isinstance(last, Token) else _last_pos(last)
@@ -218,7 +288,6 @@ def read_json(
     the caller reported the mismatch) the CoT field and spacing checks are skipped."""
     keys = task.json_keys
     label_keys = {keys.label}
-    tree = parser_for("json.lark").parse(text)
     objects: list[_Object] = []
     array = False
     stray_run: list[Token] = []
@@ -288,7 +357,7 @@ def read_json(
                 "removed",
             )
 
-    for child in tree.children:
+    for child in _top_level(text):
         if isinstance(child, Tree):
             flush_strays()
             objects.append(_read_object(child, diags, design.numeric_labels, label_keys))

@@ -1,0 +1,83 @@
+"""The speed-ups stand in for lark without changing what it sees: the C-level RegexLexer gives
+lark's own tokens, and the JSON reader's per-line shortcut builds the trees LALR builds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Token, Tree
+
+import sdeparse
+from sdeparse import Design, corrupt
+from sdeparse.grammar import GRAMMAR_OF_FORMAT, grammar_dir, parser_for
+from sdeparse.layouts.jsonlines import _top_level
+
+GRAMMARS = sorted(set(GRAMMAR_OF_FORMAT.values()))
+PIECES = ["{", "}", "[", "]", ",", "，", ":", "：", '"', "'", "\\", "\n", " ", "。", "；", "、",
+          "食品评价", "中性", "方面", "情感", "1", "-2", "True", "“", "}}}}", '"""', "\t"]
+
+
+def _reference(grammar_file: str) -> Lark:
+    folder = grammar_dir()
+    return Lark.open(str(folder / grammar_file), parser="lalr", lexer="basic",
+                     import_paths=[str(folder)])
+
+
+REFERENCE = {name: _reference(name) for name in GRAMMARS}
+
+
+def _shape(node):
+    """A comparable picture of a tree: rule names, token types, texts and spans."""
+    if isinstance(node, Tree):
+        return (str(node.data), tuple(_shape(child) for child in node.children))
+    assert isinstance(node, Token)
+    return (node.type, str(node), node.start_pos, node.end_pos)
+
+
+@pytest.mark.parametrize("grammar_file", GRAMMARS)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=30).map("".join))
+def test_regex_lexer_gives_lark_tokens(grammar_file, text):
+    ours = [(t.type, str(t), t.start_pos, t.end_pos, t.line)
+            for t in parser_for(grammar_file).lex(text)]
+    theirs = [(t.type, str(t), t.start_pos, t.end_pos, t.line)
+              for t in REFERENCE[grammar_file].lex(text)]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("grammar_file", GRAMMARS)
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_regex_lexer_parses_like_lark(grammar_file, text):
+    assert _shape(parser_for(grammar_file).parse(text)) == _shape(
+        REFERENCE[grammar_file].parse(text)
+    )
+
+
+def _json_corpus(seed: int = 11, size: int = 300) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for design in ("json", "cot", "rcot", "json+numeric", "cot+omit"):
+        for task_name in ("masa-d1", "restaurant-en"):
+            task = sdeparse.load_task(task_name)
+            design_ = Design.parse(design)
+            for _ in range(size // 10):
+                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
+                text = sdeparse.render(labels, task, design_,
+                                       {a: rng.choice(["", "好", 'a"b', "}, {"]) for a in labels})
+                texts.append(text)
+                bad = corrupt.corrupt(text, task, design_, rng)
+                if bad is not None:
+                    texts.append(bad[0])
+    return texts
+
+
+def test_json_shortcut_builds_the_lalr_trees():
+    for text in _json_corpus() + ['{"a": 1}\n{}\n{"b": [1]}', '{"a": "b"} {"c": "d"}',
+                                  '  {"方面": "食品评价", "情感": "中性"}  \n\n{"x": true}']:
+        assert tuple(_shape(child) for child in _top_level(text)) == _shape(
+            REFERENCE["json.lark"].parse(text)
+        )[1], text
