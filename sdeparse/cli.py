@@ -143,6 +143,8 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         except InputError as exc:
             print(f"sdeparse: bad input: {exc}", file=stderr)
             return 1
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             return _fail(f"{path}: {exc.strerror or exc}", stderr)
     if args.json:
@@ -183,6 +185,8 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except InputError as exc:
         print(f"sdeparse: bad input: {exc}", file=stderr)
         return 1
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         return _fail(f"{exc.filename or args.output or args.file}: {exc.strerror or exc}", stderr)
     return 0
