@@ -120,7 +120,9 @@ def _gold_reason(result: Any) -> str:
     return f"target does not parse cleanly: {codes}"
 
 
-def evaluate_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[Report, Any]:
+def evaluate_chunk(
+    settings: Settings, chunk: list[tuple[int, Any]] | Block
+) -> tuple[Report, Any]:
     """Evaluate (line number, raw bytes or record) pairs into a partial report.
 
     Returns (report, None), or under strict_input (report so far, (line, reason)) at the
@@ -128,6 +130,8 @@ def evaluate_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[Re
     """
     s = settings
     report = s.empty_report()
+    if isinstance(chunk, Block):
+        chunk = chunk.lines()
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
@@ -147,10 +151,14 @@ def evaluate_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[Re
     return report, None
 
 
-def parse_chunk(settings: Settings, chunk: list[tuple[int, Any]]) -> tuple[list[bytes], Any]:
+def parse_chunk(
+    settings: Settings, chunk: list[tuple[int, Any]] | Block
+) -> tuple[list[bytes], Any]:
     """`sdeparse parse`: one output JSON line per input line, bad lines carrying their error."""
     s = settings
     out: list[bytes] = []
+    if isinstance(chunk, Block):
+        chunk = chunk.lines()
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
@@ -404,11 +412,40 @@ def evaluate_file(
             stream.close()
 
 
-def _measured_chunks(stream: BinaryIO, sizes: deque[int]) -> Iterator[list[tuple[int, Any]]]:
-    """Chunks of (line number, raw line); each chunk's byte count goes to `sizes`."""
-    for chunk in chunked(stream):
-        sizes.append(sum(len(raw) for _, raw in chunk))
-        yield chunk
+BLOCK_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole lines of a file as one bytes object, and the number of its first line.
+
+    The reading process only cuts the file at line breaks near every megabyte and counts the
+    breaks (both in C); splitting into lines happens in the worker, so the reader stays idle
+    and one bytes object per chunk is all that crosses between processes.
+    """
+
+    first_line: int
+    data: bytes
+
+    def lines(self) -> list[tuple[int, bytes]]:
+        parts = self.data.split(b"\n")
+        if parts[-1] == b"":
+            parts.pop()
+        return list(enumerate(parts, self.first_line))
+
+
+def _measured_chunks(stream: BinaryIO, sizes: deque[int]) -> Iterator[Block]:
+    """Blocks of whole lines; each block's byte count goes to `sizes` (for the progress bar)."""
+    line = 1
+    while True:
+        data = stream.read(BLOCK_SIZE)
+        if not data:
+            return
+        if not data.endswith(b"\n"):
+            data += stream.readline()
+        sizes.append(len(data))
+        yield Block(line, data)
+        line += data.count(b"\n")
 
 
 def parse_file(
