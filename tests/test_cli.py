@@ -11,7 +11,7 @@ from sdeparse.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 THREE = str(FIXTURES / "three.jsonl")
-WEIGHTED = str(FIXTURES / "masa-d1-weighted.toml")
+WEIGHTED = "masa-d1"  # the built-in task carries the paper's kappa weights
 EXAMPLE = str(Path(__file__).parent.parent / "examples" / "generations.jsonl")
 
 

@@ -11,7 +11,7 @@ from sdeparse.evaluation import dumps, parse_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 THREE = FIXTURES / "three.jsonl"
-WEIGHTED = str(FIXTURES / "masa-d1-weighted.toml")
+WEIGHTED = "masa-d1"  # the built-in task carries the paper's kappa weights
 EXAMPLE = Path(__file__).parent.parent / "examples" / "generations.jsonl"
 ASPECTS = ["食品评价", "饮品评价", "价格水平", "卫生情况", "服务人员态度", "停车方便程度"]
 PAPER = [
@@ -86,7 +86,7 @@ def test_three_records_paper_profile():
 
 def test_plain_cohen_kappa_for_a_task_without_weights(tmp_path):
     # the same records under a task whose file gives no weights: identity, κ = 43/49
-    text = (FIXTURES / "masa-d1-weighted.toml").read_text(encoding="utf-8")
+    text = (Path(sdeparse.__file__).parent / "tasks" / "masa-d1.toml").read_text(encoding="utf-8")
     start = text.index("\nkappa_weights =") + 1
     end = text.index("\n]\n", start) + 3
     plain = tmp_path / "plain.toml"
