@@ -178,3 +178,47 @@ def test_builtin_tasks_are_consistent(name):
         assert task.resolve_label(str(label.code), True).label == label.name
         for synonym in label.synonyms:
             assert task.resolve_label(synonym, False).label == label.name
+
+
+ARROW_TASK = """
+name = "events"
+placeholder = "none"
+[punctuation]
+key_value = " -> "
+pair_separator = "; "
+terminator = ""
+[[aspects]]
+name = "attack"
+keywords = ["attack"]
+[[aspects]]
+name = "e-mail"
+keywords = ["mail"]
+[[labels]]
+name = "yes"
+code = 1
+[[labels]]
+name = "none"
+code = 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "codes"),
+    [
+        ("attack -> yes; e-mail -> yes", {"attack": "yes", "e-mail": "yes"}, []),
+        ("attack->yes; e-mail -> yes", {"attack": "yes", "e-mail": "yes"}, ["punctuation"]),
+        ("attack : yes; e-mail -> yes", {"attack": "yes", "e-mail": "yes"}, ["punctuation"]),
+        ("attack -> yes;; e-mail -> none", {"attack": "yes", "e-mail": "none"}, ["empty_item"]),
+        ("attack -> yes; e-mail", {"attack": "yes", "e-mail": "none"}, ["truncated"]),
+    ],
+)
+def test_a_colon_of_several_characters_is_read_by_the_full_parser(tmp_path, text, labels, codes):
+    path = tmp_path / "events.toml"
+    path.write_text(ARROW_TASK, encoding="utf-8")
+    task = sdeparse.load_task(path)
+    result = sdeparse.parse(text, task, "natural")
+    assert result.labels == labels
+    assert [d.code for d in result.diagnostics] == codes
+    full_labels, _, full_diagnostics = sdeparse.diagnose(text, task, Design.parse("natural"))
+    assert full_labels == labels
+    assert [d.code for d in full_diagnostics] == codes

@@ -111,11 +111,23 @@ _COLONS = "：:"
 _SEPARATORS = "，,；;、。．."
 
 
+#: Stands in for a colon of several characters (-> or =>) while the grammar reads the text;
+#: one stand-in per character, so every position stays where it was.
+_COLON_STAND_IN = "\ue000"
+
+
 def _extra_marks(task: Task) -> tuple[str, str]:
-    """The task's own one-character colon and separators the stock grammar lacks (= or |)."""
+    """The task's own colon and separators the stock grammar lacks (=, | or a stand-in)."""
     punct = task.punctuation
+    if len(punct.key_value.strip()) > 1:
+        return _COLON_STAND_IN, _extra_separators(task)
     colon = "".join(ch for ch in punct.key_value.strip() if ch not in _COLONS)
-    seps = "".join(
+    return colon, _extra_separators(task)
+
+
+def _extra_separators(task: Task) -> str:
+    punct = task.punctuation
+    return "".join(
         dict.fromkeys(
             ch
             for mark in (punct.pair_separator, punct.terminator)
@@ -123,9 +135,15 @@ def _extra_marks(task: Task) -> tuple[str, str]:
             if ch not in _SEPARATORS
         )
     )
-    if len(punct.key_value.strip()) != 1:
-        colon = ""
-    return colon, seps
+
+
+def _with_stand_ins(tokens: list[Token], text: str) -> list[Token]:
+    """Tokens that held a stand-in colon, given back their own text."""
+    return [
+        Token(t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None,
+              t.end_pos) if _COLON_STAND_IN in t else t
+        for t in tokens
+    ]
 
 
 @lru_cache(maxsize=32)
@@ -162,14 +180,19 @@ def read_pairs(
     caller has reported the mismatch) punctuation is not compared with a canonical spelling."""
     fmt = design.format if design.format in ("natural", "lines") else "lines"
     colon, seps_extra = _extra_marks(task)
-    tree = _parser(fmt, colon, seps_extra).parse(text)
+    long_colon = task.punctuation.key_value.strip() if colon == _COLON_STAND_IN else ""
+    read = text.replace(long_colon, _COLON_STAND_IN * len(long_colon)) if long_colon else text
+    tree = _parser(fmt, colon, seps_extra).parse(read)
     colon_run = _colon_run(colon)
     flat = _flatten(tree)
     raw_segments, seps = flat[0::2], flat[1::2]
     segments: list[_Segment] = []
     line, at = 0, 0
     for index, tokens in enumerate(raw_segments):
-        segments.append(_segment(_split_pairs(tokens, colon_run), at, line))
+        pieces = _split_pairs(tokens, colon_run)
+        if long_colon:
+            pieces = _with_stand_ins(pieces, text)
+        segments.append(_segment(pieces, at, line))
         if index < len(seps):
             sep = seps[index]
             at = sep.end_pos
