@@ -34,6 +34,8 @@ class _Object:
     closed: bool
     fields: list[_Field] = field(default_factory=list)
     bare: bool = False
+    #: Whether reading its tokens raised a diagnostic (then its spacing is not compared).
+    slipped: bool = False
 
 
 def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False) -> str:
@@ -180,6 +182,7 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
     start = children[0].start_pos
     end = children[-1].end_pos if isinstance(children[-1], Token) else _last_pos(children[-1])
     obj = _Object(start, end, closed)
+    before = len(diags)
     previous_comma = True
     for child in children[1:]:
         if isinstance(child, Tree):
@@ -203,6 +206,7 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
             diags.add(
                 "json_syntax", comma.start_pos, comma.end_pos, "trailing comma before }", "ignored"
             )
+    obj.slipped = len(diags) > before
     return obj
 
 
@@ -438,6 +442,8 @@ def _object_items(
         else:
             others.append(fld)
     items: list[Item] = []
+    before = len(diags)
+    reordered = False
     if keys.aspect not in found and keys.label not in found:
         mapped = [f for f in others if task.resolve_aspect(f.key).aspects]
         if mapped:
@@ -562,6 +568,7 @@ def _object_items(
             order = [f.key for f in obj.fields]
             desc_first = order.index(keys.description) < order.index(keys.label)
             if desc_first != (design.format == "cot"):
+                reordered = True
                 mismatch(
                     "order",
                     "description and label in "
@@ -575,7 +582,9 @@ def _object_items(
         expected
         and obj.closed
         and not obj.bare
-        and not any(obj.start <= d.start < obj.end for d in diags)
+        and not obj.slipped
+        and not reordered
+        and len(diags) == before
         and len(items) == 1
         and items[0].value is not None
     ):
