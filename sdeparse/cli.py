@@ -21,7 +21,7 @@ from .report import render_summary, render_text
 from .task import BUILTIN_TASKS, load_task
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> None:
     parser.add_argument(
         "--task",
         required=True,
@@ -29,8 +29,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--design",
-        required=True,
-        help="lines, natural, json, cot, rcot, +omit, +numeric, ES-SDE...",
+        required=not per_file_design,
+        help="lines, natural, json, cot, rcot, +omit, +numeric, ES-SDE..."
+        + (" (for every FILE not written FILE::DESIGN)" if per_file_design else ""),
     )
     parser.add_argument(
         "--profile",
@@ -69,8 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         "counted with their line numbers, not scored. A target that does not parse cleanly "
         "(strict profile) is a gold error, also not scored.",
     )
-    ev.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for stdin")
-    _common(ev)
+    ev.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="JSON Lines files; - for stdin; FILE::DESIGN gives a file its own design, so one "
+        "run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
+    )
+    _common(ev, per_file_design=True)
     ev.add_argument("--target-field", default="target", metavar="NAME", help="default: target")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -96,11 +103,25 @@ def _show_progress(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
 
-def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO) -> int:
+def _file_designs(specs: Sequence[str], default: str | None) -> list[tuple[str, str | None]]:
+    """(path, design) for each FILE or FILE::DESIGN argument; None where neither gives one."""
+    pairs = []
+    for spec in specs:
+        path, separator, design = spec.rpartition("::")
+        pairs.append((path, design) if separator and path else (spec, default))
+    return pairs
+
+
+def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
+                 designs: Sequence[str | None] = ()) -> int:
     """Validate task, design, profile, jobs and files before any work: 0 or exit status 2."""
     try:
         load_task(args.task)
-        Design.parse(args.design)
+        for design in designs or [args.design]:
+            if design is None:
+                return _fail("no design: give --design, or write each file as FILE::DESIGN",
+                             stderr)
+            Design.parse(design)
         get_profile(args.profile)
     except SdeparseError as exc:
         return _fail(str(exc), stderr)
@@ -121,17 +142,18 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO)
 
 
 def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    status = _check_setup(args, args.files, stderr)
+    files = _file_designs(args.files, args.design)
+    status = _check_setup(args, [path for path, _ in files], stderr, [d for _, d in files])
     if status:
         return status
     reports = []
-    for path in args.files:
+    for path, design in files:
         try:
             reports.append(
                 evaluate_file(
                     path,
                     args.task,
-                    args.design,
+                    design,
                     args.profile,
                     prediction_field=args.prediction_field,
                     target_field=args.target_field,

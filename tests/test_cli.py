@@ -199,3 +199,25 @@ def test_main_in_process(capsys):
 @pytest.mark.parametrize("args", [["--help"], ["eval", "--help"], ["--version"]])
 def test_help(args):
     assert run(*args).returncode == 0
+
+
+def test_each_file_may_carry_its_own_design(tmp_path):
+    # the same three records rendered as Natural: one run tabulates both designs
+    import sdeparse
+
+    natural = tmp_path / "natural.jsonl"
+    with open(THREE, encoding="utf-8") as source, open(natural, "w", encoding="utf-8") as out:
+        for line in source:
+            record = json.loads(line)
+            for field in ("target", "prediction"):
+                labels = sdeparse.parse(record[field], "masa-d1", "lines").labels
+                record[field] = sdeparse.render(labels, "masa-d1", "natural")
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    p = run("eval", f"{THREE}::lines", f"{natural}::natural", "--task", WEIGHTED, "--json")
+    assert p.returncode == 0, p.stderr
+    lines_report, natural_report = json.loads(p.stdout)
+    assert lines_report["design"] == "lines" and natural_report["design"] == "natural"
+    assert lines_report["format_errors"] == 1 and natural_report["format_errors"] == 0
+    assert natural_report["kappa"]["all"] == lines_report["kappa"]["all"] == 503 / 578
+    missing = run("eval", THREE, "--task", WEIGHTED)
+    assert missing.returncode == 2 and b"no design" in missing.stderr
