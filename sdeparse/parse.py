@@ -57,28 +57,25 @@ def _fast_reader(task: Task, design: Design) -> Reader:
     return cached[1]
 
 
-class _Setup:
-    """The last (task, design, profile) arguments and what they resolved to: a run parses
-    thousands of outputs with the same three, so they are resolved once, by identity."""
-
-    __slots__ = ("arguments", "task", "design", "profile", "reader")
-
-    def __init__(self) -> None:
-        self.arguments: tuple = (None, None, None)
-
-    def resolve(self, task, design, profile) -> _Setup:
-        arguments = self.arguments
-        if arguments[0] is task and arguments[1] is design and arguments[2] is profile:
-            return self
-        self.task = load_task(task)
-        self.design = Design.parse(design)
-        self.profile = get_profile(profile)
-        self.reader = _fast_reader(self.task, self.design)
-        self.arguments = (task, design, profile)
-        return self
+#: The last (task, design, profile) arguments and what they resolved to, as one tuple that is
+#: replaced whole (so threads never see half of one setup): a run parses thousands of outputs
+#: with the same three arguments, so they are resolved once and then recognized by identity.
+_last_setup: tuple = (None, None, None, None, None, None, None)
 
 
-_setup = _Setup()
+def _resolve_setup(task, design, profile) -> tuple[Task, Design, Profile, Reader]:
+    global _last_setup
+    last = _last_setup
+    if last[0] is task and last[1] is design and last[2] is profile:
+        return last[3], last[4], last[5], last[6]
+    resolved_task = load_task(task)
+    resolved_design = Design.parse(design)
+    chosen = get_profile(profile)
+    reader = _fast_reader(resolved_task, resolved_design)
+    _last_setup = (task, design, profile, resolved_task, resolved_design, chosen, reader)
+    return resolved_task, resolved_design, chosen, reader
+
+
 
 
 #: Outputs longer than this (characters) are read up to here: generation is capped at a few
@@ -160,9 +157,8 @@ def parse(
     """Parse one model output for `task` under `design`; never raises on any string."""
     if not isinstance(text, str):
         raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
-    setup = _setup.resolve(task, design, profile)
-    task, design, chosen = setup.task, setup.design, setup.profile
-    fast = setup.reader(text)
+    task, design, chosen, reader = _resolve_setup(task, design, profile)
+    fast = reader(text)
     # The one canonical text the paper's script rejects: the empty OU answer (SPEC §3.1, OU
     # outputs get the Natural rules, where the empty string is an "empty output" error).
     if fast is not None and not (text == "" and chosen.name == "paper"):
