@@ -25,6 +25,9 @@ class Severity(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __repr__(self) -> str:  # Diagnostic(..., severity=warning, ...) reads as it prints
+        return self.value
+
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
