@@ -472,6 +472,10 @@ def load_task(name_or_path: str | Path | Task) -> Task:
     """A built-in task by name (masa-d1, masa-d2, masa-all, restaurant-en) or a TOML/JSON file."""
     if isinstance(name_or_path, Task):
         return name_or_path
+    if not isinstance(name_or_path, (str, Path)):
+        raise TypeError(
+            f"a task is a built-in name, a path or a Task, not {type(name_or_path).__name__}"
+        )
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_TASKS:
         return _load_builtin(name_or_path)
     path = Path(name_or_path)
