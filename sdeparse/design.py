@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from .errors import DesignError
 
 FORMATS = ("natural", "lines", "json", "cot", "rcot")
-OPTIONS = ("omit", "numeric")
 
 #: The paper's mode names (and the SDE mixes), as aliases of a base design.
 PAPER_MODES: dict[str, str] = {

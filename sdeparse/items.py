@@ -38,9 +38,6 @@ class Diagnostics(list):
     ) -> None:
         self.append(make(code, start, end, message, repair, severity))
 
-    def has(self, code: str) -> bool:
-        return any(d.code == code for d in self)
-
     def sorted(self) -> list[Diagnostic]:
         """In text order, so a reader meets them as they read the output."""
         return sorted(self, key=lambda d: (d.start, d.end))
