@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from .design import Design
+from .render import layout, render_item
 from .task import Task
 
 #: A JSON string body: plain characters or escapes; `_description` keeps only canonical ones.
@@ -58,24 +59,14 @@ def _build_table_reader(task: Task, design: Design) -> Reader | None:
     """Designs without descriptions have finitely many canonical items: split the text at the
     item separator and look every piece up in a table of them (about the cost of the naive
     splitter). None when an item could contain the separator, so splitting would be unsafe."""
-    from .render import render_json_object
-
-    punct = task.punctuation
-    if design.is_json or design.format == "lines":
-        joiner, ending = "\n", ""
-    else:
-        joiner, ending = punct.pair_separator, punct.terminator
+    joiner, ending = layout(task, design)
     labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
     names = task.aspect_names
     tables: list[dict[str, str]] = []
     for aspect in names:
         table = {}
         for label in labels:
-            if design.is_json:
-                item = render_json_object(aspect, label, task, design)
-            else:
-                spelled = task.code_by_label[label] if design.numeric_labels else label
-                item = f"{aspect}{punct.key_value}{spelled}"
+            item = render_item(aspect, label, task, design)
             if joiner in item or (ending and ending in item):
                 return None
             table[item] = (aspect, label)
@@ -137,6 +128,7 @@ def _build_regex_reader(task: Task, design: Design) -> Reader:
     label_group = f"({_alternatives(spelled)})"
     keys = task.json_keys
     punct = task.punctuation
+    joiner, ending = layout(task, design)
 
     def jkey(text: str) -> str:
         return re.escape(json.dumps(text, ensure_ascii=False))
@@ -156,15 +148,10 @@ def _build_regex_reader(task: Task, design: Design) -> Reader:
                 body = head + label + "}"
             item = body.replace("{", r"\{", 1).replace("}", r"\}") + r"\n"
         else:
-            sep = r"\n" if design.format == "lines" else re.escape(punct.pair_separator)
-            item = re.escape(aspect + punct.key_value) + label_group + sep
+            item = re.escape(aspect + punct.key_value) + label_group + re.escape(joiner)
         items.append(f"(?:{item})?" if design.omit_unmentioned else item)
     pattern = re.compile("".join(items))
-    if design.is_json or design.format == "lines":
-        ending, separator_length = "", 1
-    else:
-        ending, separator_length = punct.terminator, len(punct.pair_separator)
-    joiner = "\n" if design.is_json or design.format == "lines" else punct.pair_separator
+    separator_length = len(joiner)
     names = task.aspect_names
     placeholder = task.placeholder
     fields_per_item = 2 if design.has_description else 1

@@ -29,6 +29,22 @@ def render_json_object(
     return json.dumps(obj, ensure_ascii=False)
 
 
+def render_item(
+    aspect: str, label: str, task: Task, design: Design, description: str = ""
+) -> str:
+    """One canonical item: a JSON line, or ``aspect：label`` in the task's punctuation."""
+    if design.is_json:
+        return render_json_object(aspect, label, task, design, description)
+    return f"{aspect}{task.punctuation.key_value}{_label_text(label, task, design)}"
+
+
+def layout(task: Task, design: Design) -> tuple[str, str]:
+    """(what joins the items, what ends the output) in a design's canonical output."""
+    if design.is_json or design.format == "lines":
+        return "\n", ""
+    return task.punctuation.pair_separator, task.punctuation.terminator
+
+
 def render(
     labels: Mapping[str, str],
     task: Task | str,
@@ -59,15 +75,9 @@ def render(
             design.omit_unmentioned and labels.get(aspect, task.placeholder) == task.placeholder
         )
     ]
-    if design.is_json:
-        return "\n".join(
-            render_json_object(aspect, label, task, design, descriptions.get(aspect, ""))
-            for aspect, label in chosen
-        )
-    punct = task.punctuation
-    pairs = [
-        f"{aspect}{punct.key_value}{_label_text(label, task, design)}" for aspect, label in chosen
+    items = [
+        render_item(aspect, label, task, design, descriptions.get(aspect, ""))
+        for aspect, label in chosen
     ]
-    if design.format == "lines":
-        return "\n".join(pairs)
-    return punct.pair_separator.join(pairs) + punct.terminator if pairs else ""
+    joiner, ending = layout(task, design)
+    return joiner.join(items) + ending if items else ""

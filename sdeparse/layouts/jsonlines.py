@@ -12,6 +12,7 @@ from ..design import Design
 from ..diagnostics import Severity
 from ..grammar import RegexLexer, lexer_for, parser_for
 from ..items import Diagnostics, Item, preview
+from ..render import render_json_object
 from ..task import Task
 
 _VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD", "QUOTES"))
@@ -607,8 +608,6 @@ def _span(value_tok: Token | None, key_tok: Token) -> tuple[int, int]:
 
 
 def _canonical_object(item: Item, task: Task, design: Design) -> str | None:
-    from ..render import render_json_object
-
     label = task.resolve_label(item.value or "", design.numeric_labels)
     if label.how not in ("exact", "code") or label.kind_mismatch:
         return None
