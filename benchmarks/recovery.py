@@ -14,7 +14,7 @@ import random
 
 import sdeparse
 from sdeparse import Design
-from sdeparse.corrupt import CORRUPTIONS, corrupt
+from sdeparse.testing import CORRUPTIONS, corrupt
 
 
 def _still_in_text(aspect: str, label: str, text: str, task, design) -> bool:

@@ -77,7 +77,7 @@ def fail(message: str, status: int = 2) -> NoReturn:
 def load_corrupt() -> Any:
     """The sdeparse.corrupt module, or a clear exit when it has not landed yet."""
     try:
-        from sdeparse import corrupt
+        from sdeparse import testing as corrupt
     except ImportError:
         fail(
             "sdeparse.corrupt is missing: the benchmark corrupts its corpus with the same "

@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    pytest.importorskip("sdeparse.corrupt")
+    pytest.importorskip("sdeparse.testing")
     spec = importlib.util.spec_from_file_location("sdeparse_bench_run", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

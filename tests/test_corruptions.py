@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import sdeparse
 from sdeparse import CODES, Design
-from sdeparse.corrupt import CORRUPTIONS, applicable, corrupt
+from sdeparse.testing import CORRUPTIONS, applicable, corrupt
 
 TASKS = {name: sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS}
 DESCRIPTION = st.text(alphabet=st.sampled_from('味道不错好 "\\\n😀ab,:'), max_size=12)

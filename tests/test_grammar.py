@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from lark import Lark, Token, Tree
 
 import sdeparse
-from sdeparse import Design, corrupt
+from sdeparse import Design
+from sdeparse import testing as corrupt
 from sdeparse.grammar import GRAMMAR_OF_FORMAT, grammar_dir, parser_for
 from sdeparse.layouts.jsonlines import _top_level
 

@@ -1,4 +1,5 @@
-"""Corruption operators: realistic ways a fine-tuned model departs from its trained format.
+"""Corruption operators (public test support): realistic ways a fine-tuned model departs from
+its trained format. Apply them to your own task to test a pipeline end to end.
 
 Each operator takes a canonical rendering (``render(labels, task, design)``) and returns a
 corrupted text, or None when it does not apply to that text. Every operator names the
