@@ -2,7 +2,7 @@
 from the trained format, repair what can be repaired, map the labels and score the result."""
 
 from .design import Design
-from .diagnostics import CODES, CodeInfo, Diagnostic, Severity
+from .diagnostics import CODES, Code, CodeInfo, Diagnostic, Severity
 from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
 from .evaluation import evaluate, evaluate_file
 from .parse import ParseResult, diagnose, parse
@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BUILTIN_TASKS",
     "CODES",
+    "Code",
     "PROFILES",
     "Aspect",
     "CodeInfo",

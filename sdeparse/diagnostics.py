@@ -7,8 +7,19 @@ placeholder).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from enum import Enum
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - exercised only on Python 3.10
+
+    class StrEnum(str, Enum):
+        """A str whose members print as their value, as enum.StrEnum does from 3.11."""
+
+        def __str__(self) -> str:
+            return str(self.value)
 
 
 class Severity(str, Enum):
@@ -32,12 +43,50 @@ class Severity(str, Enum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
+class Code(StrEnum):
+    """The closed set of diagnostic codes; each value is the stable string shown in JSON output."""
+
+    EMPTY_OUTPUT = "empty_output"
+    TRUNCATED = "truncated"
+    FORMAT_MISMATCH = "format_mismatch"
+    PUNCTUATION = "punctuation"
+    JSON_SYNTAX = "json_syntax"
+    EXTRA_TEXT = "extra_text"
+    EMPTY_ITEM = "empty_item"
+    MALFORMED_ITEM = "malformed_item"
+    TEMPLATE_ECHO = "template_echo"
+    ASPECT_ALIAS = "aspect_alias"
+    UNKNOWN_ASPECT = "unknown_aspect"
+    DUPLICATE_ASPECT = "duplicate_aspect"
+    MISSING_ASPECT = "missing_aspect"
+    LABEL_SYNONYM = "label_synonym"
+    LABEL_KIND_MISMATCH = "label_kind_mismatch"
+    INVALID_LABEL = "invalid_label"
+    AMBIGUOUS_LABEL = "ambiguous_label"
+    MISSING_FIELD = "missing_field"
+    ASPECT_ORDER = "aspect_order"
+    UNEXPECTED_PLACEHOLDER = "unexpected_placeholder"
+
+    def __repr__(self) -> str:  # Diagnostic(code=punctuation, ...) reads as it prints
+        return str(self.value)
+
+    @property
+    def info(self) -> CodeInfo:
+        """The registry entry: default severity, summary and an example output."""
+        return CODES[self]
+
+    @property
+    def severity(self) -> Severity:
+        """The usual severity of this code (a few are raised higher or lower, as said)."""
+        return CODES[self].severity
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One deviation: stable `code`, `severity`, character span [start, end) into the original
     text, a `message` for people and the `repair` applied (empty when nothing was done)."""
 
-    code: str
+    code: Code
     severity: Severity
     start: int
     end: int
@@ -46,7 +95,7 @@ class Diagnostic:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "code": self.code,
+            "code": self.code.value,
             "severity": self.severity.value,
             "start": self.start,
             "end": self.end,
@@ -59,7 +108,7 @@ class Diagnostic:
 class CodeInfo:
     """Registry entry of a diagnostic code: default severity, a summary and an example output."""
 
-    code: str
+    code: Code
     severity: Severity
     summary: str
     example: str
@@ -69,25 +118,25 @@ INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
 
 #: Every code sdeparse emits. The severity is the usual one; a few codes are raised with a
 #: different severity when the content was (or was not) recovered, as their summaries say.
-CODES: dict[str, CodeInfo] = {
+CODES: dict[Code, CodeInfo] = {
     info.code: info
     for info in (
         CodeInfo(
-            "empty_output",
+            Code.EMPTY_OUTPUT,
             ERROR,
             "nothing, or only whitespace (under OU the empty string is a "
             "legal answer; whitespace only is info)",
             "",
         ),
         CodeInfo(
-            "truncated",
+            Code.TRUNCATED,
             ERROR,
             "the output ends inside an item: a last pair without its label, "
             "an unclosed JSON object or string (warning when the cut item was complete)",
             "食品评价：中性，饮品评价：未提及，价格",
         ),
         CodeInfo(
-            "format_mismatch",
+            Code.FORMAT_MISMATCH,
             WARNING,
             "the answer is in another design's layout: Natural where "
             "Lines was trained, a JSON array, JSON objects on one line, CoT fields in R-CoT "
@@ -95,7 +144,7 @@ CODES: dict[str, CodeInfo] = {
             '[{"方面": "食品评价", "情感": "中性"}, ...]',
         ),
         CodeInfo(
-            "punctuation",
+            Code.PUNCTUATION,
             INFO,
             "ASCII or half-width separators, ； or 、 between pairs, stray "
             "spaces, a missing or doubled terminator, JSON spacing (warning when a missing "
@@ -103,101 +152,101 @@ CODES: dict[str, CodeInfo] = {
             "食品评价:中性；饮品评价：未提及",
         ),
         CodeInfo(
-            "json_syntax",
+            Code.JSON_SYNTAX,
             WARNING,
             "single quotes, missing quotes, braces or commas, trailing commas, Python literals",
             "{'方面': '食品评价', '情感': '中性',}",
         ),
         CodeInfo(
-            "extra_text",
+            Code.EXTRA_TEXT,
             WARNING,
             "prose, prefixes such as 输出：, code fences, unexpected JSON "
             "fields around or inside the answer",
             "输出：食品评价：中性，...",
         ),
         CodeInfo(
-            "empty_item",
+            Code.EMPTY_ITEM,
             WARNING,
             "an empty piece (，，) or a blank line between items",
             "食品评价：中性，，饮品评价：未提及。",
         ),
         CodeInfo(
-            "malformed_item",
+            Code.MALFORMED_ITEM,
             ERROR,
             "a piece with no recoverable aspect/label split",
             "食品评价：中性，很好吃，饮品评价：未提及。",
         ),
         CodeInfo(
-            "template_echo",
+            Code.TEMPLATE_ECHO,
             WARNING,
             "the prompt's format template repeated (方面1：情感类别)",
             "方面1：情感类别，方面2：情感类别，...",
         ),
         CodeInfo(
-            "aspect_alias",
+            Code.ASPECT_ALIAS,
             WARNING,
             "an aspect written as an alias or a variant holding its "
             "keyword; one key naming several aspects fills each of them",
             "食品：中性 (for 食品评价)",
         ),
         CodeInfo(
-            "unknown_aspect",
+            Code.UNKNOWN_ASPECT,
             ERROR,
             "a key that names no aspect of the task; the pair is dropped",
             "环境：正面",
         ),
         CodeInfo(
-            "duplicate_aspect",
+            Code.DUPLICATE_ASPECT,
             WARNING,
             "an aspect given twice; with two different labels it is "
             "an error and the aspect gets the placeholder",
             "食品评价：中性，食品评价：正面",
         ),
         CodeInfo(
-            "missing_aspect",
+            Code.MISSING_ASPECT,
             ERROR,
             "PU design: an aspect of the task is absent",
             "食品评价：中性。 (five aspects absent)",
         ),
         CodeInfo(
-            "label_synonym",
+            Code.LABEL_SYNONYM,
             WARNING,
             "a label written as a synonym or inside other words",
             "食品评价：积极",
         ),
         CodeInfo(
-            "label_kind_mismatch",
+            Code.LABEL_KIND_MISMATCH,
             WARNING,
             "a text label in a numeric design or a numeric code in a text design",
             "食品评价：1 (text design)",
         ),
         CodeInfo(
-            "invalid_label",
+            Code.INVALID_LABEL,
             ERROR,
             "a value that names no label (or is empty); the aspect gets the placeholder",
             "食品评价：好吃",
         ),
         CodeInfo(
-            "ambiguous_label",
+            Code.AMBIGUOUS_LABEL,
             ERROR,
             "two different labels in one value; the aspect gets the placeholder",
             "食品评价：负面偏正面",
         ),
         CodeInfo(
-            "missing_field",
+            Code.MISSING_FIELD,
             ERROR,
             "a CoT/R-CoT object without its description (warning) or "
             "label (error), or a JSON object without its aspect",
             '{"方面": "食品评价", "情感": "中性"} (CoT design)',
         ),
         CodeInfo(
-            "aspect_order",
+            Code.ASPECT_ORDER,
             INFO,
             "aspects not in the task's canonical order",
             "饮品评价：未提及，食品评价：中性，...",
         ),
         CodeInfo(
-            "unexpected_placeholder",
+            Code.UNEXPECTED_PLACEHOLDER,
             INFO,
             "OU design: an unmentioned aspect printed with the "
             "placeholder instead of being left out",
@@ -208,7 +257,7 @@ CODES: dict[str, CodeInfo] = {
 
 
 def make(
-    code: str,
+    code: Code,
     start: int,
     end: int,
     message: str,
@@ -216,4 +265,4 @@ def make(
     severity: Severity | None = None,
 ) -> Diagnostic:
     """A Diagnostic of a registered code, with the code's usual severity unless one is given."""
-    return Diagnostic(code, severity or CODES[code].severity, start, end, message, repair)
+    return Diagnostic(code, severity or code.severity, start, end, message, repair)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Diagnostic, Severity, make
+from .diagnostics import Code, Diagnostic, Severity, make
 
 
 @dataclass(slots=True)
@@ -24,12 +24,12 @@ class Item:
     description: str | None = None
 
 
-class Diagnostics(list):
+class Diagnostics(list[Diagnostic]):
     """A list of Diagnostic with a shorthand for adding a registered code."""
 
     def add(
         self,
-        code: str,
+        code: Code,
         start: int,
         end: int,
         message: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .design import Design
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Code, Diagnostic, Severity
 from .fastpath import Reader, build_reader
 from .items import Diagnostics
 from .layouts.jsonlines import read_json
@@ -76,8 +76,6 @@ def _resolve_setup(task, design, profile) -> tuple[Task, Design, Profile, Reader
     return resolved_task, resolved_design, chosen, reader
 
 
-
-
 #: Outputs longer than this (characters) are read up to here: generation is capped at a few
 #: hundred tokens, so anything longer is runaway text, and reading it all would cost seconds.
 MAX_READ = 65_536
@@ -92,7 +90,7 @@ def diagnose(
         if design.omit_unmentioned:
             if text:
                 diags.add(
-                    "empty_output",
+                    Code.EMPTY_OUTPUT,
                     0,
                     len(text),
                     "only whitespace (an empty answer is legal under OU)",
@@ -101,7 +99,7 @@ def diagnose(
                 )
         else:
             diags.add(
-                "empty_output",
+                Code.EMPTY_OUTPUT,
                 0,
                 len(text),
                 "nothing but whitespace" if text else "the output is empty",
@@ -111,7 +109,7 @@ def diagnose(
     if len(text) > MAX_READ:
         cut = text.rfind("\n", MAX_READ - 4096, MAX_READ) + 1 or MAX_READ
         diags.add(
-            "extra_text",
+            Code.EXTRA_TEXT,
             cut,
             len(text),
             f"the output is {len(text)} characters long; only the first {cut} were read",
@@ -124,7 +122,7 @@ def diagnose(
             items = read_json(text, task, design, diags)
         else:
             diags.add(
-                "format_mismatch",
+                Code.FORMAT_MISMATCH,
                 0,
                 len(text),
                 "key-value pairs where JSON objects were trained",
@@ -137,7 +135,7 @@ def diagnose(
             json_items = read_json(text, task, design, trial, expected=False)
             if json_items:
                 diags.add(
-                    "format_mismatch",
+                    Code.FORMAT_MISMATCH,
                     0,
                     len(text),
                     f"JSON objects where {design.format.capitalize()} pairs were trained",

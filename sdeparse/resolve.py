@@ -5,9 +5,9 @@ ambiguous or unknown leaves the aspect with the placeholder."""
 from __future__ import annotations
 
 from .design import Design
-from .diagnostics import Severity
+from .diagnostics import Code, Severity
 from .items import Diagnostics, Item, preview
-from .task import Task
+from .task import AspectHow, LabelHow, Task
 
 
 def resolve(
@@ -22,30 +22,30 @@ def resolve(
     numeric = design.numeric_labels
     for item in items:
         match = task.resolve_aspect(item.key)
-        if match.how == "template" or (
-            match.how == "none" and item.value is not None and task.is_template(item.value)
+        if match.how is AspectHow.TEMPLATE or (
+            match.how is AspectHow.NONE and item.value is not None and task.is_template(item.value)
         ):
             diags.add(
-                "template_echo",
+                Code.TEMPLATE_ECHO,
                 item.start,
                 item.end,
                 f"{preview(text[item.start : item.end])!r} repeats the prompt's format template",
                 "dropped",
             )
             continue
-        if match.how == "none":
+        if match.how is AspectHow.NONE:
             diags.add(
-                "unknown_aspect",
+                Code.UNKNOWN_ASPECT,
                 item.key_start,
                 item.key_end,
                 f"{preview(item.key)!r} is not an aspect of {task.name}",
                 "pair dropped",
             )
             continue
-        if match.how in ("alias", "keyword"):
+        if match.how in (AspectHow.ALIAS, AspectHow.KEYWORD):
             names = "、".join(match.aspects) if len(match.aspects) > 1 else match.aspects[0]
             diags.add(
-                "aspect_alias",
+                Code.ASPECT_ALIAS,
                 item.key_start,
                 item.key_end,
                 f"{preview(item.key)!r} read as {names}",
@@ -61,7 +61,7 @@ def resolve(
                 previous = found.get(aspect)
                 if previous == label or label is None:
                     diags.add(
-                        "duplicate_aspect",
+                        Code.DUPLICATE_ASPECT,
                         item.start,
                         item.end,
                         f"{aspect} given again",
@@ -70,7 +70,7 @@ def resolve(
                 elif previous is None:
                     found[aspect] = label
                     diags.add(
-                        "duplicate_aspect",
+                        Code.DUPLICATE_ASPECT,
                         item.start,
                         item.end,
                         f"{aspect} given again",
@@ -79,7 +79,7 @@ def resolve(
                 else:
                     conflicting.add(aspect)
                     diags.add(
-                        "duplicate_aspect",
+                        Code.DUPLICATE_ASPECT,
                         item.start,
                         item.end,
                         f"{aspect} given again with a different label ({previous} and {label})",
@@ -92,7 +92,7 @@ def resolve(
             found[aspect] = label
         if design.omit_unmentioned and label == task.placeholder:
             diags.add(
-                "unexpected_placeholder",
+                Code.UNEXPECTED_PLACEHOLDER,
                 item.start,
                 item.end,
                 f"{item.key} printed with {task.placeholder} where OU leaves it out",
@@ -104,10 +104,12 @@ def resolve(
         label = found.get(aspect)
         labels[aspect] = task.placeholder if label is None or aspect in conflicting else label
         if aspect not in seen and not design.omit_unmentioned:
-            diags.add("missing_aspect", end, end, f"{aspect} is absent", f"gets {task.placeholder}")
+            diags.add(
+                Code.MISSING_ASPECT, end, end, f"{aspect} is absent", f"gets {task.placeholder}"
+            )
     positions = [task.aspect_names.index(a) for a in order]
     if positions != sorted(positions):
-        diags.add("aspect_order", 0, end, "aspects are not in the task's order", "none needed")
+        diags.add(Code.ASPECT_ORDER, 0, end, "aspects are not in the task's order", "none needed")
     return labels, descriptions
 
 
@@ -116,29 +118,29 @@ def _label(item: Item, task: Task, numeric: bool, diags: Diagnostics) -> str | N
     match = task.resolve_label(value, numeric)
     s, e = item.value_start, item.value_end
     shown = preview(value)
-    if match.how == "empty":
+    if match.how is LabelHow.EMPTY:
         diags.add(
-            "invalid_label", s, e, f"{item.key} has an empty label", f"gets {task.placeholder}"
+            Code.INVALID_LABEL, s, e, f"{item.key} has an empty label", f"gets {task.placeholder}"
         )
-    elif match.how == "template":
+    elif match.how is LabelHow.TEMPLATE:
         diags.add(
-            "template_echo",
+            Code.TEMPLATE_ECHO,
             s,
             e,
             f"{shown!r} repeats the prompt's format template",
             f"gets {task.placeholder}",
         )
-    elif match.how == "invalid":
+    elif match.how is LabelHow.INVALID:
         diags.add(
-            "invalid_label",
+            Code.INVALID_LABEL,
             s,
             e,
             f"{shown!r} is not a label of {task.name}",
             f"gets {task.placeholder}",
         )
-    elif match.how == "ambiguous":
+    elif match.how is LabelHow.AMBIGUOUS:
         diags.add(
-            "ambiguous_label",
+            Code.AMBIGUOUS_LABEL,
             s,
             e,
             f"{shown!r} names {' and '.join(match.candidates)}",
@@ -146,11 +148,13 @@ def _label(item: Item, task: Task, numeric: bool, diags: Diagnostics) -> str | N
         )
     elif match.kind_mismatch:
         kind = "text label" if numeric else "numeric code"
-        diags.add("label_kind_mismatch", s, e, f"{shown!r} is a {kind}", f"read as {match.label}")
-    elif match.how in ("synonym", "contains"):
         diags.add(
-            "label_synonym", s, e, f"{shown!r} read as {match.label}", f"read as {match.label}"
+            Code.LABEL_KIND_MISMATCH, s, e, f"{shown!r} is a {kind}", f"read as {match.label}"
+        )
+    elif match.how in (LabelHow.SYNONYM, LabelHow.CONTAINS):
+        diags.add(
+            Code.LABEL_SYNONYM, s, e, f"{shown!r} read as {match.label}", f"read as {match.label}"
         )
     elif value != value.strip():
-        diags.add("punctuation", s, e, "spaces around the label", "ignored")
+        diags.add(Code.PUNCTUATION, s, e, "spaces around the label", "ignored")
     return match.label

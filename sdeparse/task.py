@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -64,23 +65,48 @@ class JsonKeys:
     description: str = "描述"
 
 
+class AspectHow(Enum):
+    """How a predicted key named aspects: exactly, by an alias, by a keyword it contains, as a
+    piece of the prompt's template, or not at all."""
+
+    EXACT = "exact"
+    ALIAS = "alias"
+    KEYWORD = "keyword"
+    TEMPLATE = "template"
+    NONE = "none"
+
+
+class LabelHow(Enum):
+    """How a predicted value named a label: exactly, by its numeric code, a synonym, a contained
+    substring; or it named two (ambiguous), nothing (empty, invalid), or the template."""
+
+    EXACT = "exact"
+    CODE = "code"
+    SYNONYM = "synonym"
+    CONTAINS = "contains"
+    AMBIGUOUS = "ambiguous"
+    EMPTY = "empty"
+    INVALID = "invalid"
+    TEMPLATE = "template"
+
+
 @dataclass(frozen=True)
 class AspectMatch:
-    """How a key resolved: `how` is exact, alias, keyword, template or none."""
+    """Which aspects a key named and how."""
 
     aspects: tuple[str, ...]
-    how: str
+    how: AspectHow
 
 
 @dataclass(frozen=True)
 class LabelMatch:
-    """How a value resolved: `how` is exact, code, synonym, contains, ambiguous, empty or invalid.
+    """Which label a value named (None when none) and how.
 
     `kind_mismatch` is set when a numeric code stood where a text label belonged, or the reverse.
     """
 
     label: str | None
-    how: str
+    how: LabelHow
     kind_mismatch: bool = False
     candidates: tuple[str, ...] = ()
 
@@ -167,11 +193,11 @@ class Task:
         key = key.strip()
         exact = self._exact_aspects.get(key)
         if exact is not None:
-            return AspectMatch((exact,), "exact")
+            return AspectMatch((exact,), AspectHow.EXACT)
         folded = key.casefold()
         alias = self._aliases.get(folded)
         if alias is not None:
-            return AspectMatch((alias,), "alias")
+            return AspectMatch((alias,), AspectHow.ALIAS)
         if folded:
             found: list[str] = []
             for keyword, name in self._keywords:
@@ -179,36 +205,38 @@ class Task:
                     found.append(name)
             if found:
                 found.sort(key=self.aspect_names.index)
-                return AspectMatch(tuple(found), "keyword")
+                return AspectMatch(tuple(found), AspectHow.KEYWORD)
         if self.is_template(key):
-            return AspectMatch((), "template")
-        return AspectMatch((), "none")
+            return AspectMatch((), AspectHow.TEMPLATE)
+        return AspectMatch((), AspectHow.NONE)
 
     def resolve_label(self, value: str, numeric: bool) -> LabelMatch:
         """Which label a predicted value names under a text or numeric design, and how."""
         value = value.strip()
         if not value:
-            return LabelMatch(None, "empty")
+            return LabelMatch(None, LabelHow.EMPTY)
         code_label = self._label_by_code.get(value)
         if code_label is not None:
-            return LabelMatch(code_label, "code" if numeric else "exact", kind_mismatch=not numeric)
+            return LabelMatch(
+                code_label, LabelHow.CODE if numeric else LabelHow.EXACT, kind_mismatch=not numeric
+            )
         if value in self._label_by_name:
-            return LabelMatch(value, "exact", kind_mismatch=numeric)
+            return LabelMatch(value, LabelHow.EXACT, kind_mismatch=numeric)
         folded = value.casefold()
         synonym = self._synonyms.get(folded)
         if synonym is not None:
-            return LabelMatch(synonym, "synonym", kind_mismatch=numeric)
+            return LabelMatch(synonym, LabelHow.SYNONYM, kind_mismatch=numeric)
         found: list[str] = []
         for sub, name in self._contains:
             if sub in folded and name not in found:
                 found.append(name)
         if len(found) == 1:
-            return LabelMatch(found[0], "contains", kind_mismatch=numeric)
+            return LabelMatch(found[0], LabelHow.CONTAINS, kind_mismatch=numeric)
         if len(found) > 1:
-            return LabelMatch(None, "ambiguous", candidates=tuple(found))
+            return LabelMatch(None, LabelHow.AMBIGUOUS, candidates=tuple(found))
         if self.is_template(value):
-            return LabelMatch(None, "template")
-        return LabelMatch(None, "invalid")
+            return LabelMatch(None, LabelHow.TEMPLATE)
+        return LabelMatch(None, LabelHow.INVALID)
 
     def paper_label(self, value: str) -> str:
         """SPEC §3 rules 5 and 6: the first contained rule substring decides, else placeholder."""
@@ -263,10 +291,20 @@ def _string_list(data: Mapping[str, Any], key: str, source: str, where: str) -> 
     return tuple(value)
 
 
-_TOP_FIELDS = frozenset((
-    "name", "description", "placeholder", "template_pattern", "punctuation", "json_keys",
-    "aspects", "labels", "paper_label_rules", "kappa_weights",
-))
+_TOP_FIELDS = frozenset(
+    (
+        "name",
+        "description",
+        "placeholder",
+        "template_pattern",
+        "punctuation",
+        "json_keys",
+        "aspects",
+        "labels",
+        "paper_label_rules",
+        "kappa_weights",
+    )
+)
 _ASPECT_FIELDS = frozenset(("name", "keywords", "aliases"))
 _LABEL_FIELDS = frozenset(("name", "code", "synonyms", "contains"))
 
@@ -277,7 +315,8 @@ def _no_unknown(data: Mapping[str, Any], allowed: frozenset, source: str, where:
         if key not in allowed:
             raise TaskError(
                 f"unknown field (valid here: {', '.join(sorted(allowed))})",
-                source=source, field=f"{where}{key}",
+                source=source,
+                field=f"{where}{key}",
             )
 
 
@@ -343,8 +382,9 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     punct = data.get("punctuation", {})
     if not isinstance(punct, Mapping):
         raise TaskError("must be a table/object", source=source, field="punctuation")
-    _no_unknown(punct, frozenset(("key_value", "pair_separator", "terminator")), source,
-                "punctuation.")
+    _no_unknown(
+        punct, frozenset(("key_value", "pair_separator", "terminator")), source, "punctuation."
+    )
     punctuation = Punctuation(
         **{
             key: _require(punct, key, str, source, "punctuation.")

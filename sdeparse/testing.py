@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .design import FORMATS, Design
-from .task import Task
+from .task import AspectHow, LabelHow, Task
 
 Unit = dict
 Apply = Callable[[str, Task, Design, random.Random], "str | None"]
@@ -650,7 +650,7 @@ def _aspect_spellings(task: Task, aspect: str, how: str) -> list[str]:
         for c in candidates
         if c != aspect
         and task.resolve_aspect(c).aspects == (aspect,)
-        and task.resolve_aspect(c).how in ("alias", "keyword")
+        and task.resolve_aspect(c).how in (AspectHow.ALIAS, AspectHow.KEYWORD)
     ]
 
 
@@ -675,7 +675,7 @@ _UNKNOWN = ("环境", "口味", "位置", "wifi", "portion size", "music")
 
 
 def _unknown_key(task: Task, rng: random.Random) -> str | None:
-    options = [k for k in _UNKNOWN if task.resolve_aspect(k).how == "none"]
+    options = [k for k in _UNKNOWN if task.resolve_aspect(k).how == AspectHow.NONE]
     return _pick(rng, options)
 
 
@@ -794,7 +794,7 @@ def _synonym(label, task, design, rng):
         s
         for s in spec.synonyms
         if task.resolve_label(s, False).label == label
-        and task.resolve_label(s, False).how == "synonym"
+        and task.resolve_label(s, False).how == LabelHow.SYNONYM
     ]
     return _pick(rng, options)
 
@@ -804,7 +804,7 @@ def _contains(label, task, design, rng):
     options = [
         label + s
         for s in suffixes
-        if task.resolve_label(label + s, False).how == "contains"
+        if task.resolve_label(label + s, False).how == LabelHow.CONTAINS
         and task.resolve_label(label + s, False).label == label
     ]
     return _pick(rng, options)
@@ -823,7 +823,9 @@ _INVALID = ("好吃", "一般般", "还行", "great", "so-so", "okay")
 
 
 def _invalid(label, task, design, rng):
-    options = [v for v in _INVALID if task.resolve_label(v, design.numeric_labels).how == "invalid"]
+    options = [
+        v for v in _INVALID if task.resolve_label(v, design.numeric_labels).how == LabelHow.INVALID
+    ]
     if design.numeric_labels:
         codes = {lab.code for lab in task.labels}
         options.append(str(max(codes) + 1 + rng.randrange(5)))
@@ -840,7 +842,11 @@ def _ambiguous(label, task, design, rng):
         return None
     first, second = rng.sample(mentioned, 2)
     value = f"{first} to {second}" if _ascii(task) else f"{first}偏{second}"
-    return value if task.resolve_label(value, design.numeric_labels).how == "ambiguous" else None
+    return (
+        value
+        if task.resolve_label(value, design.numeric_labels).how == LabelHow.AMBIGUOUS
+        else None
+    )
 
 
 # ---- missing fields ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 import sdeparse
 from sdeparse import Design, TaskError
+from sdeparse.task import AspectHow
 
 EVENT = {
     "name": "event-types",
@@ -170,7 +171,7 @@ def test_builtin_tasks_are_consistent(name):
     task = sdeparse.load_task(name)
     assert task.placeholder in task.label_names
     for aspect in task.aspects:
-        assert task.resolve_aspect(aspect.name).how == "exact"
+        assert task.resolve_aspect(aspect.name).how == AspectHow.EXACT
         for alias in aspect.aliases:
             assert task.resolve_aspect(alias).aspects == (aspect.name,)
     for label in task.labels:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from lark import Token, Tree
 
 from ..design import Design
-from ..diagnostics import Severity
+from ..diagnostics import Code, Severity
 from ..grammar import RegexLexer, lexer_for, parser_for
 from ..items import Diagnostics, Item, preview
 from ..render import render_json_object
-from ..task import Task
+from ..task import AspectHow, LabelHow, Task
 
 _VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD", "QUOTES"))
 _PYTHON_LITERALS = frozenset(("True", "False", "None"))
@@ -48,7 +48,7 @@ def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False)
             return json.loads(raw)
         except ValueError:
             diags.add(
-                "json_syntax",
+                Code.JSON_SYNTAX,
                 s,
                 e,
                 f"invalid escape in the {role} {preview(raw)!r}",
@@ -56,17 +56,19 @@ def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False)
             )
             return raw[1:-1]
     if kind == "SQ_STRING":
-        diags.add("json_syntax", s, e, f"single quotes around the {role}", "read as a string")
+        diags.add(Code.JSON_SYNTAX, s, e, f"single quotes around the {role}", "read as a string")
         return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
     if kind == "OPEN_STRING":
         return raw[1:].rstrip("\\")
     if kind == "QUOTES":
-        diags.add("json_syntax", s, e, f"a run of {len(raw)} quotes as the {role}", "read as empty")
+        diags.add(
+            Code.JSON_SYNTAX, s, e, f"a run of {len(raw)} quotes as the {role}", "read as empty"
+        )
         return ""
     if kind == "NUMBER":
         if not numeric_ok:
             diags.add(
-                "json_syntax",
+                Code.JSON_SYNTAX,
                 s,
                 e,
                 f"the {role} {raw!r} is a bare number, not a string",
@@ -75,12 +77,14 @@ def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False)
         return raw
     stripped = raw.strip(_CURLY)
     if raw in _PYTHON_LITERALS or raw in ("null", "true", "false"):
-        diags.add("json_syntax", s, e, f"literal {raw!r} as the {role}", "read as text")
+        diags.add(Code.JSON_SYNTAX, s, e, f"literal {raw!r} as the {role}", "read as text")
     elif stripped != raw:
-        diags.add("json_syntax", s, e, f"typographic quotes around the {role}", "read as a string")
+        diags.add(
+            Code.JSON_SYNTAX, s, e, f"typographic quotes around the {role}", "read as a string"
+        )
     else:
         diags.add(
-            "json_syntax",
+            Code.JSON_SYNTAX,
             s,
             e,
             f"missing quotes around the {role} {preview(raw)!r}",
@@ -97,7 +101,7 @@ def _member_fields(
     brackets = [t for t in tokens if t.type in ("LSQB", "RSQB", "BRACKETS")]
     if brackets:
         diags.add(
-            "json_syntax",
+            Code.JSON_SYNTAX,
             brackets[0].start_pos,
             brackets[-1].end_pos,
             "brackets inside an object",
@@ -106,8 +110,13 @@ def _member_fields(
     colon_at = [i for i, t in enumerate(tokens) if t.type == "COLON"]
     for i in colon_at:
         if len(tokens[i].value.replace(" ", "")) > 1:
-            diags.add("json_syntax", tokens[i].start_pos, tokens[i].end_pos, "repeated colons",
-                      "read as one")
+            diags.add(
+                Code.JSON_SYNTAX,
+                tokens[i].start_pos,
+                tokens[i].end_pos,
+                "repeated colons",
+                "read as one",
+            )
     used: set[int] = set()
     pairs: list[tuple[Token, Token | None]] = []
     for j in colon_at:
@@ -119,7 +128,7 @@ def _member_fields(
             v += 1
         if k < 0 or k in used:
             diags.add(
-                "json_syntax",
+                Code.JSON_SYNTAX,
                 tokens[j].start_pos,
                 tokens[j].end_pos,
                 "colon without a key",
@@ -139,7 +148,7 @@ def _member_fields(
     orphans = [i for i, t in enumerate(tokens) if t.type in _VALUE_TYPES and i not in used]
     if not colon_at and len(values) == 2:
         diags.add(
-            "json_syntax",
+            Code.JSON_SYNTAX,
             values[0].end_pos,
             values[1].start_pos,
             "missing colon between key and value",
@@ -149,7 +158,7 @@ def _member_fields(
         orphans = []
     elif len(pairs) > 1:
         diags.add(
-            "json_syntax",
+            Code.JSON_SYNTAX,
             tokens[0].start_pos,
             tokens[-1].end_pos,
             "missing comma between members",
@@ -159,7 +168,7 @@ def _member_fields(
         tok = tokens[i]
         if obj.closed or tok.end_pos < obj.end:
             diags.add(
-                "json_syntax",
+                Code.JSON_SYNTAX,
                 tok.start_pos,
                 tok.end_pos,
                 f"value {preview(tok.value)!r} without a key",
@@ -191,11 +200,16 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
             previous_comma = False
         elif child.type == "COMMA":
             if sum(ch in ",，" for ch in child.value) > 1:
-                diags.add("json_syntax", child.start_pos, child.end_pos, "repeated commas",
-                          "read as one")
+                diags.add(
+                    Code.JSON_SYNTAX,
+                    child.start_pos,
+                    child.end_pos,
+                    "repeated commas",
+                    "read as one",
+                )
             elif previous_comma:
                 diags.add(
-                    "json_syntax",
+                    Code.JSON_SYNTAX,
                     child.start_pos,
                     child.end_pos,
                     "comma with no member before it",
@@ -205,7 +219,11 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
         elif child.type == "RBRACE" and previous_comma and len(children) > 2:
             comma = children[-2]
             diags.add(
-                "json_syntax", comma.start_pos, comma.end_pos, "trailing comma before }", "ignored"
+                Code.JSON_SYNTAX,
+                comma.start_pos,
+                comma.end_pos,
+                "trailing comma before }",
+                "ignored",
             )
     obj.slipped = len(diags) > before
     return obj
@@ -271,7 +289,7 @@ def _flat_object_tree(line: str, offset: int, line_number: int, lexer: RegexLexe
         return None
     children: list = [tokens[0]]
     for index in range(len(pairs)):
-        key, colon, value = tokens[1 + 4 * index: 4 + 4 * index]
+        key, colon, value = tokens[1 + 4 * index : 4 + 4 * index]
         if colon.type != "COLON" or key.type != "STRING" or value.type not in _VALUE_TYPES:
             return None
         if index:
@@ -318,7 +336,7 @@ def read_json(
         if has_key and any(t.type == "COLON" for t in tokens):
             inner = [t for t in tokens if t.type not in ("RBRACE", "LSQB", "RSQB")]
             start, end = inner[0].start_pos, inner[-1].end_pos
-            diags.add("json_syntax", start, end, "object without braces", "read as an object")
+            diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
             obj = _Object(start, end, True, bare=True)
             member: list[Token] = []
             for tok in inner + [None]:
@@ -335,27 +353,34 @@ def read_json(
                 array = True
             elif tok.type == "COMMA":
                 if sum(ch in ",，" for ch in tok.value) > 1:
-                    diags.add("json_syntax", tok.start_pos, tok.end_pos, "repeated commas",
-                              "ignored")
+                    diags.add(
+                        Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated commas", "ignored"
+                    )
                 elif not array:
                     diags.add(
-                        "json_syntax",
+                        Code.JSON_SYNTAX,
                         tok.start_pos,
                         tok.end_pos,
                         "comma after an object",
                         "ignored",
                     )
             elif tok.type == "RBRACE":
-                diags.add("json_syntax", tok.start_pos, tok.end_pos, "unmatched }", "ignored")
+                diags.add(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "unmatched }", "ignored")
             elif tok.type == "BRACKETS":
-                diags.add("json_syntax", tok.start_pos, tok.end_pos,
-                          f"a run of {len(tok.value)} brackets", "ignored")
+                diags.add(
+                    Code.JSON_SYNTAX,
+                    tok.start_pos,
+                    tok.end_pos,
+                    f"a run of {len(tok.value)} brackets",
+                    "ignored",
+                )
         if words or any(t.type == "COLON" for t in tokens):
-            spans = [t for t in tokens
-                     if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE", "BRACKETS")]
+            spans = [
+                t for t in tokens if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE", "BRACKETS")
+            ]
             start, end = spans[0].start_pos, spans[-1].end_pos
             diags.add(
-                "extra_text",
+                Code.EXTRA_TEXT,
                 start,
                 end,
                 f"text outside the objects: {preview(text[start:end])!r}",
@@ -373,7 +398,7 @@ def read_json(
 
     if expected and array:
         diags.add(
-            "format_mismatch",
+            Code.FORMAT_MISMATCH,
             0,
             len(text),
             "a JSON array where one object per line was trained",
@@ -386,7 +411,7 @@ def read_json(
     def mismatch(kind: str, message: str, repair: str) -> None:
         if expected and kind not in mismatch_said:
             mismatch_said.add(kind)
-            diags.add("format_mismatch", 0, len(text), message, repair)
+            diags.add(Code.FORMAT_MISMATCH, 0, len(text), message, repair)
 
     for index, obj in enumerate(objects):
         if index and expected:
@@ -399,7 +424,7 @@ def read_json(
                 )
             elif gap.count("\n") >= 2:
                 diags.add(
-                    "empty_item",
+                    Code.EMPTY_ITEM,
                     objects[index - 1].end,
                     obj.start,
                     "blank line between objects",
@@ -420,7 +445,7 @@ def read_json(
             and text[objects[-1].end :]
         )
     ):
-        diags.add("punctuation", 0, len(text), "whitespace around the answer", "ignored")
+        diags.add(Code.PUNCTUATION, 0, len(text), "whitespace around the answer", "ignored")
     return items
 
 
@@ -469,10 +494,10 @@ def _object_items(
                 )
             others = [f for f in others if f not in mapped]
         elif not obj.fields and obj.closed:
-            diags.add("empty_item", obj.start, obj.end, "empty object", "skipped")
+            diags.add(Code.EMPTY_ITEM, obj.start, obj.end, "empty object", "skipped")
         elif not (at_end and not obj.closed):
             diags.add(
-                "malformed_item",
+                Code.MALFORMED_ITEM,
                 obj.start,
                 obj.end,
                 f"object without {keys.aspect!r} or {keys.label!r}: "
@@ -481,7 +506,7 @@ def _object_items(
             )
     if at_end and not obj.closed and keys.aspect not in found and keys.label not in found:
         diags.add(
-            "truncated",
+            Code.TRUNCATED,
             obj.start,
             len(text),
             "the output ends inside an object before its aspect and label",
@@ -490,7 +515,7 @@ def _object_items(
         others = []
     for f in others:
         diags.add(
-            "extra_text",
+            Code.EXTRA_TEXT,
             f.key_tok.start_pos,
             _span(f.value_tok, f.key_tok)[1],
             f"unexpected field {f.key!r}",
@@ -504,11 +529,11 @@ def _object_items(
         label_missing = label is None or label.value_tok is None
         if truncated and not label_missing and label.value_tok.type == "OPEN_STRING":
             cut = task.resolve_label(label.value, design.numeric_labels)
-            label_missing = cut.how not in ("exact", "code")
+            label_missing = cut.how not in (LabelHow.EXACT, LabelHow.CODE)
         if truncated:
             complete = not label_missing and (desc is not None or not design.has_description)
             diags.add(
-                "truncated",
+                Code.TRUNCATED,
                 obj.start,
                 len(text),
                 "the output ends inside an unclosed object"
@@ -517,11 +542,11 @@ def _object_items(
                 severity=Severity.WARNING if complete else Severity.ERROR,
             )
         elif not obj.closed and not obj.bare:
-            diags.add("json_syntax", obj.end, obj.end, "missing closing brace", "inserted")
+            diags.add(Code.JSON_SYNTAX, obj.end, obj.end, "missing closing brace", "inserted")
         if aspect is None or aspect.value_tok is None:
             if not truncated:
                 diags.add(
-                    "missing_field",
+                    Code.MISSING_FIELD,
                     obj.start,
                     obj.end,
                     f"object without its {keys.aspect!r} field",
@@ -530,7 +555,7 @@ def _object_items(
         else:
             if label_missing and not truncated:
                 diags.add(
-                    "missing_field",
+                    Code.MISSING_FIELD,
                     obj.start,
                     obj.end,
                     f"object without its {keys.label!r} field",
@@ -538,7 +563,7 @@ def _object_items(
                 )
             if expected and design.has_description and desc is None and not truncated:
                 diags.add(
-                    "missing_field",
+                    Code.MISSING_FIELD,
                     obj.start,
                     obj.end,
                     f"object without its {keys.description!r} field",
@@ -592,7 +617,7 @@ def _object_items(
         canonical = _canonical_object(items[0], task, design)
         if canonical is not None and text[obj.start : obj.end] != canonical:
             diags.add(
-                "punctuation",
+                Code.PUNCTUATION,
                 obj.start,
                 obj.end,
                 "spacing, key order or escaping differs from canonical JSON",
@@ -609,9 +634,9 @@ def _span(value_tok: Token | None, key_tok: Token) -> tuple[int, int]:
 
 def _canonical_object(item: Item, task: Task, design: Design) -> str | None:
     label = task.resolve_label(item.value or "", design.numeric_labels)
-    if label.how not in ("exact", "code") or label.kind_mismatch:
+    if label.how not in (LabelHow.EXACT, LabelHow.CODE) or label.kind_mismatch:
         return None
     aspect = task.resolve_aspect(item.key)
-    if aspect.how != "exact":
+    if aspect.how is not AspectHow.EXACT:
         return None
     return render_json_object(aspect.aspects[0], label.label, task, design, item.description or "")

@@ -11,10 +11,10 @@ from functools import lru_cache
 from lark import Lark, Token, Tree
 
 from ..design import Design
-from ..diagnostics import Severity
+from ..diagnostics import Code, Severity
 from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, grammar_text, parser_for
 from ..items import Diagnostics, Item, preview
-from ..task import Task
+from ..task import AspectHow, LabelHow, Task
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}\)?|[-*•·]+|#+)$")
@@ -140,8 +140,11 @@ def _extra_separators(task: Task) -> str:
 def _with_stand_ins(tokens: list[Token], text: str) -> list[Token]:
     """Tokens that held a stand-in colon, given back their own text."""
     return [
-        Token(t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None,
-              t.end_pos) if _COLON_STAND_IN in t else t
+        Token(
+            t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None, t.end_pos
+        )
+        if _COLON_STAND_IN in t
+        else t
         for t in tokens
     ]
 
@@ -203,7 +206,7 @@ def read_pairs(
     if lead is not None:
         seg = segments[lead]
         diags.add(
-            "extra_text",
+            Code.EXTRA_TEXT,
             seg.start,
             seg.colons[-1].end_pos,
             f"prefix {preview(text[seg.start : seg.colons[-1].end_pos])!r} before the answer",
@@ -228,7 +231,7 @@ def read_pairs(
         if expected and natural and len(per_line) >= 2:
             newline_layout = True
             diags.add(
-                "format_mismatch",
+                Code.FORMAT_MISMATCH,
                 0,
                 len(text),
                 f"the answer puts its pairs on {len(per_line)} lines (Lines layout) where "
@@ -238,7 +241,7 @@ def read_pairs(
         if expected and not natural and max(per_line.values()) >= 2:
             inline_layout = True
             diags.add(
-                "format_mismatch",
+                Code.FORMAT_MISMATCH,
                 0,
                 len(text),
                 "pairs joined on one line (Natural layout) where one pair per line was trained",
@@ -255,34 +258,40 @@ def read_pairs(
                 breaks = sep.value.count("\n")
                 if not before or not after:
                     diags.add(
-                        "punctuation", s, e, "line break or spaces around the answer", "ignored"
+                        Code.PUNCTUATION, s, e, "line break or spaces around the answer", "ignored"
                     )
                 elif breaks >= 2:
                     diags.add(
-                        "empty_item", s, e, f"{breaks - 1} blank line(s) between items", "skipped"
+                        Code.EMPTY_ITEM,
+                        s,
+                        e,
+                        f"{breaks - 1} blank line(s) between items",
+                        "skipped",
                     )
                 elif sep.value != "\n":
-                    diags.add("punctuation", s, e, "spaces around a line break", "ignored")
+                    diags.add(Code.PUNCTUATION, s, e, "spaces around a line break", "ignored")
                 continue
             marks = "".join(ch for ch in sep.value if not ch.isspace())
             next_line_start = after and segments[after[0]].line != segments[k].line
             line_tail = not after or next_line_start
             if not before or (before and segments[before[-1]].line != segments[k].line):
                 diags.add(
-                    "empty_item", s, e, f"separator {marks!r} with nothing before it", "skipped"
+                    Code.EMPTY_ITEM, s, e, f"separator {marks!r} with nothing before it", "skipped"
                 )
             elif line_tail:
                 if not natural or newline_layout:
                     if not after or not natural:
-                        diags.add("punctuation", s, e, f"line ends with {marks!r}", "ignored")
+                        diags.add(Code.PUNCTUATION, s, e, f"line ends with {marks!r}", "ignored")
                     continue
                 if sep.value == punct.terminator:
                     continue
                 if len(marks) >= 2 and any(ch not in term_marks for ch in marks):
-                    diags.add("empty_item", s, e, f"empty piece at the end ({marks!r})", "skipped")
+                    diags.add(
+                        Code.EMPTY_ITEM, s, e, f"empty piece at the end ({marks!r})", "skipped"
+                    )
                 else:
                     diags.add(
-                        "punctuation",
+                        Code.PUNCTUATION,
                         s,
                         e,
                         f"ends with {sep.value!r} instead of {punct.terminator!r}",
@@ -294,11 +303,15 @@ def read_pairs(
                 pair_marks = [ch for ch in marks if ch not in term_marks]
                 if len(marks) >= 2 and pair_marks:
                     diags.add(
-                        "empty_item", s, e, f"empty piece between separators ({marks!r})", "skipped"
+                        Code.EMPTY_ITEM,
+                        s,
+                        e,
+                        f"empty piece between separators ({marks!r})",
+                        "skipped",
                     )
                 elif natural and sep.value != punct.pair_separator:
                     diags.add(
-                        "punctuation",
+                        Code.PUNCTUATION,
                         s,
                         e,
                         f"{sep.value!r} between pairs instead of {punct.pair_separator!r}",
@@ -316,7 +329,7 @@ def read_pairs(
             if (follow is None or follow.type == "NEWLINE") and punct.terminator:
                 end_at = segments[last_content].end
                 diags.add(
-                    "punctuation",
+                    Code.PUNCTUATION,
                     end_at,
                     end_at,
                     f"missing terminator {punct.terminator!r}",
@@ -337,14 +350,16 @@ def read_pairs(
             for colon in seg.colons:
                 if colon.value != punct.key_value:
                     diags.add(
-                        "punctuation",
+                        Code.PUNCTUATION,
                         colon.start_pos,
                         colon.end_pos,
                         f"{colon.value!r} instead of {punct.key_value!r}",
                         "read as the colon",
                     )
             for space in seg.spaces:
-                diags.add("punctuation", space.start_pos, space.end_pos, "stray spaces", "ignored")
+                diags.add(
+                    Code.PUNCTUATION, space.start_pos, space.end_pos, "stray spaces", "ignored"
+                )
         if not seg.colons:
             items_or_none = _text_only(
                 text, seg, i, task, design, diags, at_end, first_item, last_item, aspect_spellings
@@ -357,7 +372,7 @@ def read_pairs(
         bullet = _BULLET.match(key)
         if bullet and bullet.end() < len(key):
             diags.add(
-                "extra_text",
+                Code.EXTRA_TEXT,
                 ks,
                 ks + bullet.end(),
                 f"list marker {bullet.group().strip()!r} before the aspect",
@@ -367,11 +382,12 @@ def read_pairs(
             parts[0] = (key, ks, ke)
         while (
             len(parts) >= 3
-            and task.resolve_aspect(parts[0][0]).how == "none"
-            and task.resolve_aspect(parts[1][0]).how in ("exact", "alias", "keyword")
+            and task.resolve_aspect(parts[0][0]).how is AspectHow.NONE
+            and task.resolve_aspect(parts[1][0]).how
+            in (AspectHow.EXACT, AspectHow.ALIAS, AspectHow.KEYWORD)
         ):
             diags.add(
-                "extra_text",
+                Code.EXTRA_TEXT,
                 parts[0][1],
                 parts[1][1],
                 f"prefix {preview(text[parts[0][1] : parts[1][1]])!r} before the item",
@@ -381,7 +397,7 @@ def read_pairs(
         (key, ks, ke), (value, vs, ve) = parts[0], parts[1]
         if len(parts) > 2 and any(p[0] for p in parts[2:]):
             diags.add(
-                "extra_text",
+                Code.EXTRA_TEXT,
                 ve,
                 parts[-1][2],
                 f"text after the label: {preview(text[ve : parts[-1][2]])!r}",
@@ -389,7 +405,7 @@ def read_pairs(
             )
         if not key:
             diags.add(
-                "malformed_item",
+                Code.MALFORMED_ITEM,
                 seg.start,
                 seg.end,
                 f"no aspect before the colon in {preview(text[seg.start : seg.end])!r}",
@@ -402,7 +418,7 @@ def read_pairs(
             and (not value or _is_prefix_of(value, label_spellings))
         ):
             diags.add(
-                "truncated",
+                Code.TRUNCATED,
                 seg.start,
                 len(text),
                 f"the output ends inside the item {preview(text[seg.start : seg.end])!r}: "
@@ -426,7 +442,7 @@ def _lead_in(segments: list[_Segment], content: list[int], task: Task) -> int | 
         len(seg.colons) == 1
         and key
         and not seg.parts[-1][0]
-        and task.resolve_aspect(key).how == "none"
+        and task.resolve_aspect(key).how is AspectHow.NONE
         and any(segments[i].colons for i in content[1:])
     ):
         return content[0]
@@ -449,7 +465,7 @@ def _text_only(
     piece, start, end = seg.parts[0]
     if task.is_template(piece):
         diags.add(
-            "template_echo",
+            Code.TEMPLATE_ECHO,
             start,
             end,
             f"{preview(piece)!r} repeats the prompt's format template",
@@ -460,10 +476,10 @@ def _text_only(
         if piece.startswith(spelling) and len(piece) > len(spelling):
             rest = piece[len(spelling) :]
             label = task.resolve_label(rest, design.numeric_labels)
-            if label.how in ("exact", "code", "synonym"):
+            if label.how in (LabelHow.EXACT, LabelHow.CODE, LabelHow.SYNONYM):
                 cut = start + len(spelling)
                 diags.add(
-                    "punctuation",
+                    Code.PUNCTUATION,
                     cut,
                     cut,
                     f"missing {task.punctuation.key_value!r} between aspect and label",
@@ -474,7 +490,7 @@ def _text_only(
     match = task.resolve_aspect(piece)
     if at_end and (match.aspects or _is_prefix_of(piece, aspect_spellings)):
         diags.add(
-            "truncated",
+            Code.TRUNCATED,
             start,
             len(text),
             f"the output ends inside an item: {preview(piece)!r} has no label",
@@ -484,13 +500,17 @@ def _text_only(
             return Item(piece, start, end, None, end, end, start, end)
         return None
     if _NUMBERING.match(piece):
-        diags.add("extra_text", start, end, f"list numbering {piece!r}", "removed")
+        diags.add(Code.EXTRA_TEXT, start, end, f"list numbering {piece!r}", "removed")
     elif index < first_item or index > last_item:
         diags.add(
-            "extra_text", start, end, f"text outside the answer: {preview(piece)!r}", "removed"
+            Code.EXTRA_TEXT, start, end, f"text outside the answer: {preview(piece)!r}", "removed"
         )
     else:
         diags.add(
-            "malformed_item", start, end, f"{preview(piece)!r} has no aspect/label split", "dropped"
+            Code.MALFORMED_ITEM,
+            start,
+            end,
+            f"{preview(piece)!r} has no aspect/label split",
+            "dropped",
         )
     return None
