@@ -5,10 +5,11 @@ from .design import Design
 from .diagnostics import CODES, Code, CodeInfo, Diagnostic, Severity
 from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
 from .evaluation import evaluate, evaluate_file
-from .parse import ParseResult, diagnose, parse
+from .parser import Parser, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
 from .render import render
 from .report import Report
+from .result import ParseResult
 from .task import BUILTIN_TASKS, Aspect, Label, Task, load_task
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "InputError",
     "Label",
     "ParseResult",
+    "Parser",
     "Profile",
     "ProfileError",
     "RenderError",

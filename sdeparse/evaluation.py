@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from .design import Design
 from .diagnostics import Severity
 from .errors import InputError
-from .parse import parse
+from .parser import parse
 from .profiles import get_profile
 from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
 from .task import Task, load_task

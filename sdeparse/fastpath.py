@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 
 from .design import Design
-from .render import layout, render_item
+from .layouts.base import Layout
+from .render import spell
 from .task import Task
 
 #: A JSON string body: plain characters or escapes; `_description` keeps only canonical ones.
@@ -43,30 +44,30 @@ def _alternatives(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-def build_reader(task: Task, design: Design) -> Reader:
+def build_reader(task: Task, design: Design, layout: Layout) -> Reader:
     """A function text -> (labels, descriptions) for canonical text, None for anything else."""
     if not design.has_description:
-        table_reader = _build_table_reader(task, design)
+        table_reader = _build_table_reader(task, design, layout)
         if table_reader is not None:
             return table_reader
-    return _build_regex_reader(task, design)
+    return _build_regex_reader(task, design, layout)
 
 
 _lookup = dict.__getitem__
 
 
-def _build_table_reader(task: Task, design: Design) -> Reader | None:
+def _build_table_reader(task: Task, design: Design, layout: Layout) -> Reader | None:
     """Designs without descriptions have finitely many canonical items: split the text at the
     item separator and look every piece up in a table of them (about the cost of the naive
     splitter). None when an item could contain the separator, so splitting would be unsafe."""
-    joiner, ending = layout(task, design)
+    joiner, ending = layout.joiner(task, design)
     labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
     names = task.aspect_names
     tables: list[dict[str, str]] = []
     for aspect in names:
         table = {}
         for label in labels:
-            item = render_item(aspect, label, task, design)
+            item = layout.render_item(aspect, spell(label, task, design), task, design)
             if joiner in item or (ending and ending in item):
                 return None
             table[item] = (aspect, label)
@@ -116,7 +117,7 @@ def _build_table_reader(task: Task, design: Design) -> Reader | None:
     return read_some
 
 
-def _build_regex_reader(task: Task, design: Design) -> Reader:
+def _build_regex_reader(task: Task, design: Design, layout: Layout) -> Reader:
     """CoT and R-CoT: one regular expression over the whole text, descriptions as groups."""
     labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
     if design.numeric_labels:
@@ -128,7 +129,7 @@ def _build_regex_reader(task: Task, design: Design) -> Reader:
     label_group = f"({_alternatives(spelled)})"
     keys = task.json_keys
     punct = task.punctuation
-    joiner, ending = layout(task, design)
+    joiner, ending = layout.joiner(task, design)
 
     def jkey(text: str) -> str:
         return re.escape(json.dumps(text, ensure_ascii=False))

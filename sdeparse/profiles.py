@@ -1,4 +1,4 @@
-"""Profiles: what counts as a format error and where the labels come from.
+"""Profiles, plain data: where the labels come from and what counts as a format error.
 
 ``strict`` (the default) hides nothing: the labels are the careful repair's, and an output is
 wrongly formatted when any diagnostic is a warning or an error. ``paper`` reproduces the
@@ -8,37 +8,41 @@ figures compare with the paper's; the diagnostics are reported all the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
-from .design import Design
-from .diagnostics import Diagnostic, Severity
 from .errors import SdeparseError
-from .paper import paper_decide
-from .task import Task
-
-Decide = Callable[[str, Task, Design, dict, Sequence[Diagnostic]], "tuple[dict[str, str], bool]"]
 
 
-def _strict(
-    text: str, task: Task, design: Design, labels: dict[str, str], diagnostics: Sequence[Diagnostic]
-) -> tuple[dict[str, str], bool]:
-    return labels, any(d.severity is not Severity.INFO for d in diagnostics)
+class LabelSource(Enum):
+    """Which reading gives the labels: sdeparse's repair, or the paper's reader and schema."""
+
+    REPAIR = "repair"
+    PAPER = "paper"
 
 
-def _paper(
-    text: str, task: Task, design: Design, labels: dict[str, str], diagnostics: Sequence[Diagnostic]
-) -> tuple[dict[str, str], bool]:
-    return paper_decide(text, task, design)
+class FormatErrorRule(Enum):
+    """When an output counts as wrongly formatted."""
+
+    #: any diagnostic of warning or error severity
+    ANY_WARNING = "any_warning"
+    #: the paper's split errors and empty outputs
+    PAPER = "paper"
 
 
 @dataclass(frozen=True)
 class Profile:
-    """A named way of turning a parse into labels and a format-error decision."""
+    """A named choice of label source and format-error rule."""
 
     name: str
     description: str
-    decide: Decide
+    labels: LabelSource = LabelSource.REPAIR
+    format_error: FormatErrorRule = FormatErrorRule.ANY_WARNING
+
+    @property
+    def uses_paper(self) -> bool:
+        """Whether the paper's reader and schema must run."""
+        return self.labels is LabelSource.PAPER or self.format_error is FormatErrorRule.PAPER
 
 
 PROFILES: dict[str, Profile] = {
@@ -46,13 +50,12 @@ PROFILES: dict[str, Profile] = {
         "strict",
         "every deviation is a diagnostic; warnings and errors make a "
         "format error; labels from the careful repair",
-        _strict,
     ),
     "paper": Profile(
         "paper",
-        "labels and format errors as the paper's released evaluation "
-        "decides (SPEC §3), minus its faults",
-        _paper,
+        "labels and format errors as the paper's released evaluation decides, minus its faults",
+        LabelSource.PAPER,
+        FormatErrorRule.PAPER,
     ),
 }
 

@@ -2,47 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from .design import Design
 from .errors import RenderError
+from .layouts import layout_for
 from .task import Task, load_task
 
 
-def _label_text(label: str, task: Task, design: Design) -> str | int:
+def spell(label: str, task: Task, design: Design) -> str | int:
+    """How the design writes a label: its text, or its numeric code."""
     return task.code_by_label[label] if design.numeric_labels else label
-
-
-def render_json_object(
-    aspect: str, label: str, task: Task, design: Design, description: str = ""
-) -> str:
-    """One canonical JSON line: keys in the design's order, ``ensure_ascii=False`` spacing."""
-    keys = task.json_keys
-    value = _label_text(label, task, design)
-    if design.format == "cot":
-        obj = {keys.aspect: aspect, keys.description: description, keys.label: value}
-    elif design.format == "rcot":
-        obj = {keys.aspect: aspect, keys.label: value, keys.description: description}
-    else:
-        obj = {keys.aspect: aspect, keys.label: value}
-    return json.dumps(obj, ensure_ascii=False)
-
-
-def render_item(
-    aspect: str, label: str, task: Task, design: Design, description: str = ""
-) -> str:
-    """One canonical item: a JSON line, or ``aspect：label`` in the task's punctuation."""
-    if design.is_json:
-        return render_json_object(aspect, label, task, design, description)
-    return f"{aspect}{task.punctuation.key_value}{_label_text(label, task, design)}"
-
-
-def layout(task: Task, design: Design) -> tuple[str, str]:
-    """(what joins the items, what ends the output) in a design's canonical output."""
-    if design.is_json or design.format == "lines":
-        return "\n", ""
-    return task.punctuation.pair_separator, task.punctuation.terminator
 
 
 def render(
@@ -75,9 +45,12 @@ def render(
             design.omit_unmentioned and labels.get(aspect, task.placeholder) == task.placeholder
         )
     ]
+    layout = layout_for(design)
     items = [
-        render_item(aspect, label, task, design, descriptions.get(aspect, ""))
+        layout.render_item(
+            aspect, spell(label, task, design), task, design, descriptions.get(aspect, "")
+        )
         for aspect, label in chosen
     ]
-    joiner, ending = layout(task, design)
+    joiner, ending = layout.joiner(task, design)
     return joiner.join(items) + ending if items else ""

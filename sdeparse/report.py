@@ -17,7 +17,7 @@ from typing import Any
 
 from . import metrics
 from .diagnostics import CODES
-from .parse import ParseResult
+from .result import ParseResult
 
 #: How many line numbers a report keeps per diagnostic code, and how many bad lines it lists.
 DEFAULT_SAMPLES = 5

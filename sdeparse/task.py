@@ -238,26 +238,6 @@ class Task:
             return LabelMatch(None, LabelHow.TEMPLATE)
         return LabelMatch(None, LabelHow.INVALID)
 
-    def paper_label(self, value: str) -> str:
-        """SPEC §3 rules 5 and 6: the first contained rule substring decides, else placeholder."""
-        for sub, label in self.paper_rules:
-            if sub in value:
-                return label
-        return self.placeholder
-
-    def paper_aspect_fill(self, pairs: Mapping[str, str]) -> dict[str, str]:
-        """SPEC §3 rules 4 to 6: keyword matching of keys in order, soft labels, placeholders."""
-        raw: dict[str, str] = {}
-        keywords = [(a.name, a.keywords) for a in self.aspects]
-        for key, value in pairs.items():
-            for name, words in keywords:
-                if name not in raw and any(word in key for word in words):
-                    raw[name] = value
-        return {
-            name: self.paper_label(raw[name]) if name in raw else self.placeholder
-            for name in self.aspect_names
-        }
-
     @property
     def weights(self) -> tuple[tuple[float, ...], ...]:
         """Agreement weights for kappa: the task's own, else the identity (plain Cohen's kappa)."""

@@ -14,7 +14,7 @@ import sdeparse
 from sdeparse import Design
 from sdeparse import testing as corrupt
 from sdeparse.grammar import GRAMMAR_OF_FORMAT, grammar_dir, parser_for
-from sdeparse.layouts.jsonlines import _top_level
+from sdeparse.layouts.jsonl import _top_level
 
 GRAMMARS = sorted(set(GRAMMAR_OF_FORMAT.values()))
 PIECES = ["{", "}", "[", "]", ",", "，", ":", "：", '"', "'", "\\", "\n", " ", "。", "；", "、",

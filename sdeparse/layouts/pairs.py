@@ -1,5 +1,5 @@
 """Reader of the key-value layouts (Natural, Lines): grammar parse, then token-by-token
-comparison with the task's canonical punctuation, yielding Items and structural diagnostics."""
+comparison with the task's canonical punctuation, yielding records and syntax diagnostics."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from functools import lru_cache
 
 from lark import Lark, Token, Tree
 
-from ..design import Design
 from ..diagnostics import Code, Severity
 from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, grammar_text, parser_for
-from ..items import Diagnostics, Item, preview
-from ..task import AspectHow, LabelHow, Task
+from ..records import Diagnostics, Record, preview, record
+from ..task import Task
+from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}\)?|[-*•·]+|#+)$")
@@ -99,12 +99,12 @@ def _segment(tokens: list[Token], at: int, line: int) -> _Segment:
     return seg
 
 
-def _ends_in_cut(seg: _Segment, task: Task, design: Design, is_last: bool) -> bool:
+def _ends_in_cut(seg: _Segment, vocabulary: Vocabulary, is_last: bool) -> bool:
     """Whether the last piece is an item cut off before its label (reported as truncated)."""
     if not is_last:
         return False
     value = seg.parts[-1][0] if seg.colons else ""
-    return task.resolve_label(value, design.numeric_labels).label is None
+    return vocabulary.value_kind(value) is ValueKind.NONE
 
 
 _COLONS = "：:"
@@ -177,11 +177,15 @@ def _is_prefix_of(word: str, candidates) -> bool:
 
 
 def read_pairs(
-    text: str, task: Task, design: Design, diags: Diagnostics, expected: bool = True
-) -> list[Item]:
-    """Items of a Natural or Lines answer. With `expected` False (the design is JSON and the
-    caller has reported the mismatch) punctuation is not compared with a canonical spelling."""
-    fmt = design.format if design.format in ("natural", "lines") else "lines"
+    text: str,
+    fmt: str,
+    task: Task,
+    vocabulary: Vocabulary,
+    diags: Diagnostics,
+    expected: bool = True,
+) -> Reading:
+    """Records of a Natural (`fmt` "natural") or Lines answer. With `expected` False (the design
+    was trained on another layout) punctuation is not compared with a canonical spelling."""
     colon, seps_extra = _extra_marks(task)
     long_colon = task.punctuation.key_value.strip() if colon == _COLON_STAND_IN else ""
     read = text.replace(long_colon, _COLON_STAND_IN * len(long_colon)) if long_colon else text
@@ -202,7 +206,7 @@ def read_pairs(
             if sep.type == "NEWLINE":
                 line += 1
     content = [i for i, seg in enumerate(segments) if not seg.empty]
-    lead = _lead_in(segments, content, task)
+    lead = _lead_in(segments, content, vocabulary)
     if lead is not None:
         seg = segments[lead]
         diags.add(
@@ -223,30 +227,18 @@ def read_pairs(
     natural = fmt == "natural"
     punct = task.punctuation
     term_marks = _TERMINATOR_MARKS | set(punct.terminator.strip())
-    newline_layout = inline_layout = False
+    reading = Reading([])
     if pair_like:
         per_line: dict[int, int] = {}
         for i in pair_like:
             per_line[segments[i].line] = per_line.get(segments[i].line, 0) + 1
-        if expected and natural and len(per_line) >= 2:
-            newline_layout = True
-            diags.add(
-                Code.FORMAT_MISMATCH,
-                0,
-                len(text),
-                f"the answer puts its pairs on {len(per_line)} lines (Lines layout) where "
-                "one Natural sentence was trained",
-                "read each line as a pair",
-            )
-        if expected and not natural and max(per_line.values()) >= 2:
-            inline_layout = True
-            diags.add(
-                Code.FORMAT_MISMATCH,
-                0,
-                len(text),
-                "pairs joined on one line (Natural layout) where one pair per line was trained",
-                "split the line at its separators",
-            )
+        reading.lines_with_pairs = len(per_line)
+        if len(per_line) >= 2:
+            reading.shapes.add(Shape.PAIRS_ON_LINES)
+        if max(per_line.values()) >= 2:
+            reading.shapes.add(Shape.PAIRS_JOINED)
+    newline_layout = expected and natural and Shape.PAIRS_ON_LINES in reading.shapes
+    inline_layout = expected and not natural and Shape.PAIRS_JOINED in reading.shapes
 
     # ---- separators ---------------------------------------------------------------------
     if expected:
@@ -322,7 +314,7 @@ def read_pairs(
             and not newline_layout
             and last_content >= 0
             and not _ends_in_cut(
-                segments[last_content], task, design, last_content == len(segments) - 1
+                segments[last_content], vocabulary, last_content == len(segments) - 1
             )
         ):
             follow = seps[last_content] if last_content < len(seps) else None
@@ -337,11 +329,7 @@ def read_pairs(
                 )
 
     # ---- segments -----------------------------------------------------------------------
-    items: list[Item] = []
-    aspect_spellings = tuple(task.aspect_names) + tuple(
-        alias for a in task.aspects for alias in a.aliases
-    )
-    label_spellings = tuple(task.label_names) + tuple(str(c) for c in task.code_by_label.values())
+    items = reading.records
     for i in content:
         seg = segments[i]
         follow = seps[i] if i < len(seps) else None
@@ -362,7 +350,7 @@ def read_pairs(
                 )
         if not seg.colons:
             items_or_none = _text_only(
-                text, seg, i, task, design, diags, at_end, first_item, last_item, aspect_spellings
+                text, seg, i, task, vocabulary, diags, at_end, first_item, last_item
             )
             if items_or_none is not None:
                 items.append(items_or_none)
@@ -382,9 +370,8 @@ def read_pairs(
             parts[0] = (key, ks, ke)
         while (
             len(parts) >= 3
-            and task.resolve_aspect(parts[0][0]).how is AspectHow.NONE
-            and task.resolve_aspect(parts[1][0]).how
-            in (AspectHow.EXACT, AspectHow.ALIAS, AspectHow.KEYWORD)
+            and vocabulary.key_kind(parts[0][0]) is KeyKind.UNKNOWN
+            and vocabulary.key_kind(parts[1][0]).names_slot
         ):
             diags.add(
                 Code.EXTRA_TEXT,
@@ -414,8 +401,8 @@ def read_pairs(
             continue
         if (
             at_end
-            and task.resolve_label(value, design.numeric_labels).label is None
-            and (not value or _is_prefix_of(value, label_spellings))
+            and vocabulary.value_kind(value) is ValueKind.NONE
+            and (not value or _is_prefix_of(value, vocabulary.value_spellings))
         ):
             diags.add(
                 Code.TRUNCATED,
@@ -425,13 +412,13 @@ def read_pairs(
                 "its label is cut off",
                 "aspect gets the placeholder",
             )
-            items.append(Item(key, ks, ke, None, vs, ve, seg.start, seg.end))
+            items.append(record(key, ks, ke, None, vs, ve, seg.start, seg.end))
             continue
-        items.append(Item(key, ks, ke, value, vs, ve, seg.start, seg.end))
-    return items
+        items.append(record(key, ks, ke, value, vs, ve, seg.start, seg.end))
+    return reading
 
 
-def _lead_in(segments: list[_Segment], content: list[int], task: Task) -> int | None:
+def _lead_in(segments: list[_Segment], content: list[int], vocabulary: Vocabulary) -> int | None:
     """A first piece such as ``输出：`` alone (a label for the answer, not an aspect), when
     real items follow; None otherwise."""
     if len(content) < 2:
@@ -442,7 +429,7 @@ def _lead_in(segments: list[_Segment], content: list[int], task: Task) -> int | 
         len(seg.colons) == 1
         and key
         and not seg.parts[-1][0]
-        and task.resolve_aspect(key).how is AspectHow.NONE
+        and vocabulary.key_kind(key) is KeyKind.UNKNOWN
         and any(segments[i].colons for i in content[1:])
     ):
         return content[0]
@@ -454,16 +441,15 @@ def _text_only(
     seg: _Segment,
     index: int,
     task: Task,
-    design: Design,
+    vocabulary: Vocabulary,
     diags: Diagnostics,
     at_end: bool,
     first_item: int,
     last_item: int,
-    aspect_spellings: tuple[str, ...],
-) -> Item | None:
+) -> Record | None:
     """A piece without a colon: template, cut-off key, pair missing its colon, prose or junk."""
     piece, start, end = seg.parts[0]
-    if task.is_template(piece):
+    if vocabulary.is_template(piece):
         diags.add(
             Code.TEMPLATE_ECHO,
             start,
@@ -472,11 +458,12 @@ def _text_only(
             "dropped",
         )
         return None
-    for spelling in sorted(aspect_spellings, key=len, reverse=True):
+    key_spellings = vocabulary.key_spellings
+    for spelling in sorted(key_spellings, key=len, reverse=True):
         if piece.startswith(spelling) and len(piece) > len(spelling):
             rest = piece[len(spelling) :]
-            label = task.resolve_label(rest, design.numeric_labels)
-            if label.how in (LabelHow.EXACT, LabelHow.CODE, LabelHow.SYNONYM):
+            kind = vocabulary.value_kind(rest)
+            if kind in (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM):
                 cut = start + len(spelling)
                 diags.add(
                     Code.PUNCTUATION,
@@ -486,9 +473,9 @@ def _text_only(
                     "split at the aspect name",
                     severity=Severity.WARNING,
                 )
-                return Item(spelling, start, cut, rest, cut, end, start, end)
-    match = task.resolve_aspect(piece)
-    if at_end and (match.aspects or _is_prefix_of(piece, aspect_spellings)):
+                return record(spelling, start, cut, rest, cut, end, start, end)
+    names_slot = vocabulary.key_kind(piece).names_slot
+    if at_end and (names_slot or _is_prefix_of(piece, key_spellings)):
         diags.add(
             Code.TRUNCATED,
             start,
@@ -496,8 +483,8 @@ def _text_only(
             f"the output ends inside an item: {preview(piece)!r} has no label",
             "aspect gets the placeholder",
         )
-        if match.aspects:
-            return Item(piece, start, end, None, end, end, start, end)
+        if names_slot:
+            return record(piece, start, end, None, end, end, start, end)
         return None
     if _NUMBERING.match(piece):
         diags.add(Code.EXTRA_TEXT, start, end, f"list numbering {piece!r}", "removed")

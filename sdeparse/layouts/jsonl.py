@@ -11,9 +11,9 @@ from lark import Token, Tree
 from ..design import Design
 from ..diagnostics import Code, Severity
 from ..grammar import RegexLexer, lexer_for, parser_for
-from ..items import Diagnostics, Item, preview
-from ..render import render_json_object
-from ..task import AspectHow, LabelHow, Task
+from ..records import Diagnostics, Field, Record, preview, record
+from ..task import Task
+from .base import KeyKind, Layout, Reading, Shape, ValueKind, Vocabulary
 
 _VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD", "QUOTES"))
 _PYTHON_LITERALS = frozenset(("True", "False", "None"))
@@ -305,10 +305,15 @@ def _last_pos(tree: Tree) -> int:
 
 
 def read_json(
-    text: str, task: Task, design: Design, diags: Diagnostics, expected: bool = True
-) -> list[Item]:
-    """Items of a JSON-lines answer. With `expected` False (the design is Natural or Lines and
-    the caller reported the mismatch) the CoT field and spacing checks are skipped."""
+    text: str,
+    task: Task,
+    design: Design,
+    vocabulary: Vocabulary,
+    diags: Diagnostics,
+    expected: bool = True,
+) -> Reading:
+    """Records of a JSON-lines answer. With `expected` False (the design was trained on
+    another layout) the CoT field and spacing checks are skipped."""
     keys = task.json_keys
     label_keys = {keys.label}
     objects: list[_Object] = []
@@ -396,32 +401,17 @@ def read_json(
     flush_strays()
     objects.sort(key=lambda o: o.start)
 
-    if expected and array:
-        diags.add(
-            Code.FORMAT_MISMATCH,
-            0,
-            len(text),
-            "a JSON array where one object per line was trained",
-            "read its objects",
-        )
+    reading = Reading([])
+    if array:
+        reading.shapes.add(Shape.JSON_ARRAY)
     content_end = len(text.rstrip())
-    items: list[Item] = []
-    mismatch_said: set[str] = set()
-
-    def mismatch(kind: str, message: str, repair: str) -> None:
-        if expected and kind not in mismatch_said:
-            mismatch_said.add(kind)
-            diags.add(Code.FORMAT_MISMATCH, 0, len(text), message, repair)
+    items = reading.records
 
     for index, obj in enumerate(objects):
         if index and expected:
             gap = text[objects[index - 1].end : obj.start]
             if "\n" not in gap and not array:
-                mismatch(
-                    "joined",
-                    "JSON objects joined on one line where one per line was trained",
-                    "read each object",
-                )
+                reading.shapes.add(Shape.JSON_JOINED)
             elif gap.count("\n") >= 2:
                 diags.add(
                     Code.EMPTY_ITEM,
@@ -432,7 +422,15 @@ def read_json(
                 )
         items.extend(
             _object_items(
-                text, obj, task, design, diags, expected, mismatch, at_end=obj.end >= content_end
+                text,
+                obj,
+                task,
+                design,
+                vocabulary,
+                diags,
+                expected,
+                reading.shapes,
+                at_end=obj.end >= content_end,
             )
         )
     if (
@@ -446,7 +444,7 @@ def read_json(
         )
     ):
         diags.add(Code.PUNCTUATION, 0, len(text), "whitespace around the answer", "ignored")
-    return items
+    return reading
 
 
 def _object_items(
@@ -454,11 +452,12 @@ def _object_items(
     obj: _Object,
     task: Task,
     design: Design,
+    vocabulary: Vocabulary,
     diags: Diagnostics,
     expected: bool,
-    mismatch,
+    shapes: set[Shape],
     at_end: bool,
-) -> list[Item]:
+) -> list[Record]:
     keys = task.json_keys
     found: dict[str, _Field] = {}
     others: list[_Field] = []
@@ -467,21 +466,20 @@ def _object_items(
             found[fld.key] = fld
         else:
             others.append(fld)
-    items: list[Item] = []
+    items: list[Record] = []
     before = len(diags)
-    reordered = False
+    #: The object itself is in another layout (a mapping, CoT fields in the wrong design or
+    #: order): that is reported once by detection, and its spacing is not compared.
+    other_shape = False
     if keys.aspect not in found and keys.label not in found:
-        mapped = [f for f in others if task.resolve_aspect(f.key).aspects]
+        mapped = [f for f in others if vocabulary.key_kind(f.key).names_slot]
         if mapped:
-            mismatch(
-                "mapping",
-                "one object mapping aspects to labels where one object per aspect was trained",
-                "read each key as an aspect",
-            )
+            shapes.add(Shape.JSON_MAPPING)
+            other_shape = True
             for f in mapped:
                 vs, ve = _span(f.value_tok, f.key_tok)
                 items.append(
-                    Item(
+                    record(
                         f.key,
                         f.key_tok.start_pos,
                         f.key_tok.end_pos,
@@ -528,8 +526,8 @@ def _object_items(
         desc = found.get(keys.description)
         label_missing = label is None or label.value_tok is None
         if truncated and not label_missing and label.value_tok.type == "OPEN_STRING":
-            cut = task.resolve_label(label.value, design.numeric_labels)
-            label_missing = cut.how not in (LabelHow.EXACT, LabelHow.CODE)
+            cut = vocabulary.value_kind(label.value)
+            label_missing = cut not in (ValueKind.CANONICAL, ValueKind.OTHER_KIND)
         if truncated:
             complete = not label_missing and (desc is not None or not design.has_description)
             diags.add(
@@ -572,7 +570,7 @@ def _object_items(
                 )
             vs, ve = _span(label.value_tok if label else None, aspect.value_tok)
             items.append(
-                Item(
+                record(
                     aspect.value,
                     aspect.value_tok.start_pos,
                     aspect.value_tok.end_pos,
@@ -581,40 +579,29 @@ def _object_items(
                     ve,
                     obj.start,
                     obj.end,
-                    description=desc.value if desc is not None else None,
+                    description=_description_field(desc),
                 )
             )
-        if expected and desc is not None and not design.has_description:
-            mismatch(
-                "cot",
-                f"a {keys.description!r} field (CoT layout) where plain JSON was trained",
-                "ignored the description",
-            )
-        if expected and design.has_description and desc is not None and label is not None:
-            order = [f.key for f in obj.fields]
-            desc_first = order.index(keys.description) < order.index(keys.label)
-            if desc_first != (design.format == "cot"):
-                reordered = True
-                mismatch(
-                    "order",
-                    "description and label in "
-                    + ("CoT" if desc_first else "R-CoT")
-                    + " order where "
-                    + ("CoT" if design.format == "cot" else "R-CoT")
-                    + " was trained",
-                    "read both fields",
-                )
+        if desc is not None:
+            shapes.add(Shape.DESCRIPTIONS)
+            other_shape = other_shape or not design.has_description
+            if label is not None:
+                order = [f.key for f in obj.fields]
+                desc_first = order.index(keys.description) < order.index(keys.label)
+                shapes.add(Shape.COT_ORDER if desc_first else Shape.RCOT_ORDER)
+                if design.has_description and desc_first != (design.format == "cot"):
+                    other_shape = True
     if (
         expected
         and obj.closed
         and not obj.bare
         and not obj.slipped
-        and not reordered
+        and not other_shape
         and len(diags) == before
         and len(items) == 1
         and items[0].value is not None
     ):
-        canonical = _canonical_object(items[0], task, design)
+        canonical = _canonical_object(items[0], task, design, vocabulary)
         if canonical is not None and text[obj.start : obj.end] != canonical:
             diags.add(
                 Code.PUNCTUATION,
@@ -632,11 +619,69 @@ def _span(value_tok: Token | None, key_tok: Token) -> tuple[int, int]:
     return value_tok.start_pos, value_tok.end_pos
 
 
-def _canonical_object(item: Item, task: Task, design: Design) -> str | None:
-    label = task.resolve_label(item.value or "", design.numeric_labels)
-    if label.how not in (LabelHow.EXACT, LabelHow.CODE) or label.kind_mismatch:
+def _description_field(found: _Field | None) -> Field | None:
+    if found is None:
         return None
-    aspect = task.resolve_aspect(item.key)
-    if aspect.how is not AspectHow.EXACT:
+    start, end = _span(found.value_tok, found.key_tok)
+    return Field(found.value, start, end)
+
+
+def _canonical_object(
+    item: Record, task: Task, design: Design, vocabulary: Vocabulary
+) -> str | None:
+    """The canonical spelling of an object whose key and label are spelled canonically."""
+    if item.value is None:
         return None
-    return render_json_object(aspect.aspects[0], label.label, task, design, item.description or "")
+    key, value = item.key.text.strip(), item.value.text.strip()
+    if vocabulary.key_kind(key) is not KeyKind.EXACT:
+        return None
+    if vocabulary.value_kind(value) is not ValueKind.CANONICAL:
+        return None
+    spelled: str | int = int(value) if design.numeric_labels else value
+    description = item.description.text if item.description is not None else ""
+    return render_json_object(key, spelled, task, design, description)
+
+
+def render_json_object(
+    key: str, value: str | int, task: Task, design: Design, description: str = ""
+) -> str:
+    """One canonical JSON line: keys in the design's order, ``ensure_ascii=False`` spacing."""
+    keys = task.json_keys
+    obj: dict[str, str | int]
+    if design.format == "cot":
+        obj = {keys.aspect: key, keys.description: description, keys.label: value}
+    elif design.format == "rcot":
+        obj = {keys.aspect: key, keys.label: value, keys.description: description}
+    else:
+        obj = {keys.aspect: key, keys.label: value}
+    return json.dumps(obj, ensure_ascii=False)
+
+
+class JsonLinesLayout(Layout):
+    """One JSON object per line: the json, cot and rcot designs (they differ only in keys)."""
+
+    name = "jsonl"
+    formats = ("json", "cot", "rcot")
+    grammar = "json.lark"
+
+    def sniff(self, text: str) -> bool:
+        return "{" in text
+
+    def read(
+        self,
+        text: str,
+        task: Task,
+        design: Design,
+        vocabulary: Vocabulary,
+        diags: Diagnostics,
+        expected: bool,
+    ) -> Reading:
+        return read_json(text, task, design, vocabulary, diags, expected)
+
+    def joiner(self, task: Task, design: Design) -> tuple[str, str]:
+        return "\n", ""
+
+    def render_item(
+        self, key: str, value: str | int, task: Task, design: Design, description: str = ""
+    ) -> str:
+        return render_json_object(key, value, task, design, description)

@@ -1,7 +1,7 @@
-"""The paper's released evaluation, re-implemented without its faults (SPEC §3).
+"""The paper's reader: the released evaluation's splitting rules (rules 1 to 3), giving the
+raw (key, value) pairs and the script's format-error verdict; `schema.py` maps them to labels.
 
-Gives the labels and the format-error decision the authors' script would give, so numbers can
-be compared with the paper. Deliberate differences (the script's known faults, SPEC §3.8):
+Deliberate differences from the released script (its known faults):
 
 * model output is never executed: a JSON line counts as a dict literal when Python's literal
   syntax accepts it, which is decided by parsing it with ``ast`` and checking that every node
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import ast
 
-from .design import Design
-from .task import Task
+from ..design import Design
+from ..task import Task
 
 _LITERAL_NODES = (
     ast.Constant,
@@ -34,17 +34,17 @@ _LITERAL_NODES = (
 )
 
 
-def paper_decide(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
-    """(labels for every aspect, is the output wrongly formatted) as the released script decides."""
+def read_paper(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
+    """(the raw key -> value pairs, is the output wrongly formatted) as the script reads them."""
     if design.is_json:
         return _json_rules(text, task, design)
     return _pair_rules(text, task, design)
 
 
 def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
-    """Rules 1, 2, 4-6: Natural (also numeric and OU) and Lines."""
+    """Rules 1 and 2: Natural (also numeric and OU) and Lines."""
     if text == "":
-        return dict.fromkeys(task.aspect_names, task.placeholder), True
+        return {}, True
     punct = task.punctuation
     colon = punct.key_value.strip() or punct.key_value
     if design.format == "lines":
@@ -68,7 +68,7 @@ def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
                 continue
             value = mapped
         pairs[key] = value
-    return task.paper_aspect_fill(pairs), error
+    return pairs, error
 
 
 _COT_JOINS = (("}, {", "}\n{"), ("},\n{", "}\n{"), ("}, \n{", "}\n{"))
@@ -87,7 +87,7 @@ def _json_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
         pairs, _ = _json_lines(normalized, task, design)
     else:
         pairs, _ = _json_lines(text, task, design)
-    return task.paper_aspect_fill(pairs), error
+    return pairs, error
 
 
 def _json_lines(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:

@@ -1,17 +1,84 @@
-"""From recovered items to the task's labels: aspect and label matching, duplicates, missing
+"""The slot schema: fixed slots (aspects), each with one label of a closed set.
+
+Records in, a label for every slot out: aspect and label matching, duplicates, missing
 aspects, order; every non-exact step becomes a diagnostic. Never guesses: whatever is
-ambiguous or unknown leaves the aspect with the placeholder."""
+ambiguous or unknown leaves the aspect with the placeholder. The schema also answers the
+readers' spelling questions (`Vocabulary`), so readers need no task lookups of their own.
+"""
 
 from __future__ import annotations
 
-from .design import Design
-from .diagnostics import Code, Severity
-from .items import Diagnostics, Item, preview
-from .task import AspectHow, LabelHow, Task
+from dataclasses import dataclass, field
+
+from ..design import Design
+from ..diagnostics import Code, Severity
+from ..layouts.base import KeyKind, ValueKind
+from ..records import Diagnostics, Field, Record, preview
+from ..task import AspectHow, LabelHow, Task
+
+_KEY_KINDS = {
+    AspectHow.EXACT: KeyKind.EXACT,
+    AspectHow.ALIAS: KeyKind.VARIANT,
+    AspectHow.KEYWORD: KeyKind.VARIANT,
+    AspectHow.TEMPLATE: KeyKind.TEMPLATE,
+    AspectHow.NONE: KeyKind.UNKNOWN,
+}
+
+
+@dataclass(slots=True)
+class Prediction:
+    """What the schema made of the records: a label per slot, descriptions where given."""
+
+    labels: dict[str, str]
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+class SlotSchema:
+    """Fixed slots with closed labels for one (task, design): resolves records to labels."""
+
+    def __init__(self, task: Task, design: Design) -> None:
+        self.task = task
+        self.design = design
+        self.key_spellings: tuple[str, ...] = tuple(task.aspect_names) + tuple(
+            alias for a in task.aspects for alias in a.aliases
+        )
+        self.value_spellings: tuple[str, ...] = tuple(task.label_names) + tuple(
+            str(c) for c in task.code_by_label.values()
+        )
+
+    # ---- the Vocabulary questions readers ask -------------------------------------------
+    def key_kind(self, text: str) -> KeyKind:
+        """What a key spells (a slot name, a variant, the template, or nothing known)."""
+        return _KEY_KINDS[self.task.resolve_aspect(text).how]
+
+    def value_kind(self, text: str) -> ValueKind:
+        """What a value spells under this design (canonical label, other kind, synonym...)."""
+        match = self.task.resolve_label(text, self.design.numeric_labels)
+        if match.how in (LabelHow.EXACT, LabelHow.CODE):
+            return ValueKind.OTHER_KIND if match.kind_mismatch else ValueKind.CANONICAL
+        if match.how is LabelHow.SYNONYM:
+            return ValueKind.SYNONYM
+        if match.how is LabelHow.CONTAINS:
+            return ValueKind.CONTAINS
+        return ValueKind.NONE
+
+    def is_template(self, text: str) -> bool:
+        """Whether the text is a piece of the prompt's format template."""
+        return self.task.is_template(text)
+
+    # ---- records to labels ---------------------------------------------------------------
+    def resolve(self, records: list[Record], text: str, diags: Diagnostics) -> Prediction:
+        """A label for every slot, with a diagnostic for every non-exact step."""
+        labels, descriptions = resolve(records, text, self.task, self.design, diags)
+        return Prediction(labels, descriptions)
+
+    def nothing(self) -> Prediction:
+        """The prediction of an output that says nothing: the placeholder everywhere."""
+        return Prediction(dict.fromkeys(self.task.aspect_names, self.task.placeholder))
 
 
 def resolve(
-    items: list[Item], text: str, task: Task, design: Design, diags: Diagnostics
+    items: list[Record], text: str, task: Task, design: Design, diags: Diagnostics
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Labels for every aspect of the task and descriptions where the items held them."""
     found: dict[str, str | None] = {}
@@ -21,9 +88,12 @@ def resolve(
     descriptions: dict[str, str] = {}
     numeric = design.numeric_labels
     for item in items:
-        match = task.resolve_aspect(item.key)
+        key = item.key
+        match = task.resolve_aspect(key.text)
         if match.how is AspectHow.TEMPLATE or (
-            match.how is AspectHow.NONE and item.value is not None and task.is_template(item.value)
+            match.how is AspectHow.NONE
+            and item.value is not None
+            and task.is_template(item.value.text)
         ):
             diags.add(
                 Code.TEMPLATE_ECHO,
@@ -36,9 +106,9 @@ def resolve(
         if match.how is AspectHow.NONE:
             diags.add(
                 Code.UNKNOWN_ASPECT,
-                item.key_start,
-                item.key_end,
-                f"{preview(item.key)!r} is not an aspect of {task.name}",
+                key.start,
+                key.end,
+                f"{preview(key.text)!r} is not an aspect of {task.name}",
                 "pair dropped",
             )
             continue
@@ -46,17 +116,17 @@ def resolve(
             names = "、".join(match.aspects) if len(match.aspects) > 1 else match.aspects[0]
             diags.add(
                 Code.ASPECT_ALIAS,
-                item.key_start,
-                item.key_end,
-                f"{preview(item.key)!r} read as {names}",
+                key.start,
+                key.end,
+                f"{preview(key.text)!r} read as {names}",
                 f"read as {names}",
             )
         label: str | None = None
         if item.value is not None:
-            label = _label(item, task, numeric, diags)
+            label = _label(key.text, item.value, task, numeric, diags)
         for aspect in match.aspects:
             if item.description is not None and aspect not in descriptions:
-                descriptions[aspect] = item.description
+                descriptions[aspect] = item.description.text
             if aspect in seen:
                 previous = found.get(aspect)
                 if previous == label or label is None:
@@ -95,7 +165,7 @@ def resolve(
                 Code.UNEXPECTED_PLACEHOLDER,
                 item.start,
                 item.end,
-                f"{item.key} printed with {task.placeholder} where OU leaves it out",
+                f"{key.text} printed with {task.placeholder} where OU leaves it out",
                 "none needed",
             )
     labels: dict[str, str] = {}
@@ -113,15 +183,13 @@ def resolve(
     return labels, descriptions
 
 
-def _label(item: Item, task: Task, numeric: bool, diags: Diagnostics) -> str | None:
-    value = item.value or ""
+def _label(key: str, written: Field, task: Task, numeric: bool, diags: Diagnostics) -> str | None:
+    value = written.text
     match = task.resolve_label(value, numeric)
-    s, e = item.value_start, item.value_end
+    s, e = written.start, written.end
     shown = preview(value)
     if match.how is LabelHow.EMPTY:
-        diags.add(
-            Code.INVALID_LABEL, s, e, f"{item.key} has an empty label", f"gets {task.placeholder}"
-        )
+        diags.add(Code.INVALID_LABEL, s, e, f"{key} has an empty label", f"gets {task.placeholder}")
     elif match.how is LabelHow.TEMPLATE:
         diags.add(
             Code.TEMPLATE_ECHO,

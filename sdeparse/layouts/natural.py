@@ -1,0 +1,38 @@
+"""The Natural layout: one sentence of ``key：value`` pairs joined by the pair separator and
+ended by the terminator (``食品评价：中性，饮品评价：未提及。``)."""
+
+from __future__ import annotations
+
+from ..design import Design
+from ..records import Diagnostics
+from ..task import Task
+from .base import Layout, Reading, Vocabulary
+from .pairs import read_pairs
+
+
+class NaturalLayout(Layout):
+    name = "natural"
+    formats = ("natural",)
+    grammar = "natural.lark"
+
+    def sniff(self, text: str) -> bool:
+        return "：" in text or ":" in text
+
+    def read(
+        self,
+        text: str,
+        task: Task,
+        design: Design,
+        vocabulary: Vocabulary,
+        diags: Diagnostics,
+        expected: bool,
+    ) -> Reading:
+        return read_pairs(text, self.name, task, vocabulary, diags, expected)
+
+    def joiner(self, task: Task, design: Design) -> tuple[str, str]:
+        return task.punctuation.pair_separator, task.punctuation.terminator
+
+    def render_item(
+        self, key: str, value: str | int, task: Task, design: Design, description: str = ""
+    ) -> str:
+        return f"{key}{task.punctuation.key_value}{value}"

@@ -1,0 +1,152 @@
+"""The pipeline, compiled once per (task, design, profile):
+
+text -> canonical matcher (exactly what `render` writes: no diagnostics) or
+detect layout -> layout reader (records + syntax diagnostics) -> schema (labels + semantic
+diagnostics) -> profile (label source, format-error rule) -> ParseResult.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .design import Design
+from .detect import read
+from .diagnostics import Code, Diagnostic, Severity
+from .layouts import layout_for
+from .paper import paper_decide
+from .profiles import FormatErrorRule, LabelSource, Profile, get_profile
+from .records import Diagnostics
+from .result import ParseResult
+from .schemas.slots import Prediction, SlotSchema
+from .task import Task, load_task
+
+#: Outputs longer than this (characters) are read up to here: generation is capped at a few
+#: hundred tokens, so anything longer is runaway text, and reading it all would cost seconds.
+MAX_READ = 65_536
+
+
+class Parser:
+    """Everything one (task, design, profile) needs, built once: the layout, the schema, the
+    canonical matcher and the profile. ``Parser(task, design).parse(text)`` never raises on a
+    str."""
+
+    def __init__(
+        self, task: Task | str | Path, design: Design | str, profile: Profile | str = "strict"
+    ) -> None:
+        self.task = load_task(task)
+        self.design = Design.parse(design)
+        self.profile = get_profile(profile)
+        self.layout = layout_for(self.design)
+        self.schema = SlotSchema(self.task, self.design)
+        self._canonical = self.layout.canonical_reader(self.task, self.design)
+
+    def __repr__(self) -> str:
+        return f"Parser({self.task.name!r}, {self.design.name!r}, {self.profile.name!r})"
+
+    def parse(self, text: str) -> ParseResult:
+        """Parse one model output: labels for every slot, diagnostics, the verdict."""
+        if not isinstance(text, str):
+            raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
+        profile = self.profile
+        fast = self._canonical(text)
+        # The one canonical text the paper's script rejects: the empty OU answer (OU outputs
+        # get the Natural rules there, where the empty string is an "empty output" error).
+        if fast is not None and not (text == "" and profile.uses_paper):
+            labels, descriptions = fast
+            return ParseResult(labels, [], False, profile.name, descriptions)
+        prediction, diagnostics = self.diagnose(text)
+        labels = prediction.labels
+        is_error = any(d.severity is not Severity.INFO for d in diagnostics)
+        if profile.uses_paper:
+            paper_labels, paper_error = paper_decide(text, self.task, self.design)
+            if profile.labels is LabelSource.PAPER:
+                labels = paper_labels
+            if profile.format_error is FormatErrorRule.PAPER:
+                is_error = paper_error
+        return ParseResult(labels, diagnostics, is_error, profile.name, prediction.descriptions)
+
+    def diagnose(self, text: str) -> tuple[Prediction, list[Diagnostic]]:
+        """The full reading, whatever the text: the schema's prediction and every diagnostic."""
+        diags = Diagnostics()
+        design = self.design
+        if not text.strip():
+            if design.omit_unmentioned:
+                if text:
+                    diags.add(
+                        Code.EMPTY_OUTPUT,
+                        0,
+                        len(text),
+                        "only whitespace (an empty answer is legal under OU)",
+                        "read as nothing mentioned",
+                        severity=Severity.INFO,
+                    )
+            else:
+                diags.add(
+                    Code.EMPTY_OUTPUT,
+                    0,
+                    len(text),
+                    "nothing but whitespace" if text else "the output is empty",
+                    "every aspect gets the placeholder",
+                )
+            return self.schema.nothing(), diags
+        if len(text) > MAX_READ:
+            cut = text.rfind("\n", MAX_READ - 4096, MAX_READ) + 1 or MAX_READ
+            diags.add(
+                Code.EXTRA_TEXT,
+                cut,
+                len(text),
+                f"the output is {len(text)} characters long; only the first {cut} were read",
+                "rest ignored",
+            )
+            text = text[:cut]
+        _, reading = read(text, self.task, design, self.schema, diags)
+        prediction = self.schema.resolve(reading.records, text, diags)
+        return prediction, diags.sorted()
+
+
+@lru_cache(maxsize=32)
+def _cached_parser(task: Task | str | Path, design: Design | str, profile: Profile | str) -> Parser:
+    return Parser(task, design, profile)
+
+
+#: The last (task, design, profile) arguments and their parser, as one tuple replaced whole
+#: (so threads never see half of one setup): a run parses thousands of outputs with the same
+#: three arguments, so they are recognized by identity before the value-keyed cache.
+_last: tuple[object, object, object, Parser | None] = (None, None, None, None)
+
+
+def parser_for(
+    task: Task | str | Path, design: Design | str, profile: Profile | str = "strict"
+) -> Parser:
+    """A Parser from a small cache keyed by the arguments' values (equal tasks share one)."""
+    global _last
+    last = _last
+    if last[0] is task and last[1] is design and last[2] is profile and last[3] is not None:
+        return last[3]
+    try:
+        parser = _cached_parser(task, design, profile)
+    except TypeError:  # an unhashable argument: build it (and let Parser say what is wrong)
+        parser = Parser(task, design, profile)
+    _last = (task, design, profile, parser)
+    return parser
+
+
+def parse(
+    text: str,
+    task: Task | str | Path,
+    design: Design | str,
+    profile: str | Profile = "strict",
+) -> ParseResult:
+    """Parse one model output for `task` under `design`; never raises on any string."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
+    return parser_for(task, design, profile).parse(text)
+
+
+def diagnose(
+    text: str, task: Task | str | Path, design: Design | str
+) -> tuple[dict[str, str], dict[str, str], list[Diagnostic]]:
+    """The full reading (no fast path): labels, descriptions and every diagnostic."""
+    prediction, diagnostics = parser_for(task, design).diagnose(text)
+    return prediction.labels, prediction.descriptions, diagnostics
