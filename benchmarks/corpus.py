@@ -1,6 +1,6 @@
 """Seeded inputs: the corpora the parse benchmark reads (canonical, a realistic share
-corrupted, all corrupted, broken JSON), the eval JSON Lines files and the adversarial
-outputs. Everything here is a pure function of its arguments and the seed."""
+corrupted, all corrupted, broken JSON), the eval JSON Lines files, the adversarial outputs
+and the long outputs. Everything here is a pure function of its arguments and the seed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ from common import fail
 from sdeparse import Design, Task, render
 
 ADVERSARIAL_CASES = ("unclosed_brackets", "repeated_separators", "giant_item")
+#: long-output shapes (long_outputs.py): the adversarial cases in each design's layout, plus
+#: shapes of any design's output that must also stay linear
+LONG_CASES = (
+    "many_tiny_items",
+    *ADVERSARIAL_CASES,
+    "deep_brackets",
+    "deep_braces",
+    "deep_keys",
+    "think_preamble",
+    "many_pairs",
+)
 
 # realistic label distribution: most aspects of a review are not mentioned
 # weights by position among the mentioned labels; the rest of the mass: the placeholder
@@ -213,3 +224,73 @@ def adversarial_text(task: Task, design: Design, case: str, size: int) -> str:
         separator = "\n" if design.format == "lines" else punct.pair_separator
         return _fill(f"{first}{kv}{spelled}", separator, f"{second}{kv}{spelled}{end}", size)
     return _fill(f"{first}{kv}", "很", f"{spelled}{end}", size)
+
+
+# ---- long outputs ---------------------------------------------------------------------------
+
+#: one paragraph of made-up reasoning (about 300 bytes), repeated to fill a <think> preamble;
+#: it names no aspect and no label, so the answer after it is the only place they appear
+_REASONING = (
+    "好的，我来分析这条评论。用户说菜很好吃，分量有点少，上菜速度一般，环境干净，性价比很高，"
+    "下次还会再来。我需要逐个判断每个方面的情感，先看评论里有没有提到，再看语气是好是坏，"
+    "最后按训练的格式输出。\n"
+)
+
+
+@dataclass
+class LongText:
+    """A long output, the labels it stands for (None when it stands for none) and a note."""
+
+    text: str
+    truth: dict[str, str] | None = None
+    note: str = ""
+
+
+def long_truth(task: Task) -> dict[str, str]:
+    """Fixed labels that use every label of the task (the placeholder included)."""
+    names = task.label_names
+    return {aspect: names[i % len(names)] for i, aspect in enumerate(task.aspect_names)}
+
+
+def _answer(task: Task, design: Design, labels: dict[str, str]) -> str:
+    descriptions = dict.fromkeys(labels, "评论提到了") if design.has_description else None
+    return render(labels, task, design, descriptions)
+
+
+def _many_pairs(task: Task, design: Design, size: int) -> LongText:
+    """The items of one canonical output repeated, in the layout, to about `size` bytes."""
+    labels = long_truth(task)
+    answer = _answer(task, design, labels)
+    if design.format == "natural":
+        end = task.punctuation.terminator
+        joiner = task.punctuation.pair_separator
+        items = answer.removesuffix(end).split(joiner) if end else answer.split(joiner)
+    else:
+        end, joiner = "", "\n"
+        items = answer.split("\n")
+    block = joiner.join(items)
+    count = max(1, (size - len(end.encode())) // len((block + joiner).encode()))
+    text = joiner.join([block] * count) + end
+    return LongText(text, labels, f"{count * len(items):,} pairs")
+
+
+def long_text(task: Task, design: Design, case: str, size: int) -> LongText:
+    """A long output of about `size` bytes of UTF-8 in one of LONG_CASES' shapes."""
+    if case in ADVERSARIAL_CASES:
+        return LongText(adversarial_text(task, design, case, size))
+    if case == "many_tiny_items":
+        return LongText(_fill("", "a，", "", size))
+    if case == "deep_brackets":
+        return LongText(_fill("", "[", "", size))
+    if case == "deep_braces":
+        return LongText(_fill("", "{", "", size))
+    if case == "deep_keys":
+        return LongText(_fill("", '{"a": ', "", size))
+    if case == "think_preamble":
+        labels = long_truth(task)
+        answer = _answer(task, design, labels)
+        text = _fill("<think>\n", _REASONING, "</think>\n\n" + answer, size)
+        return LongText(text, labels, "canonical answer after the preamble")
+    if case == "many_pairs":
+        return _many_pairs(task, design, size)
+    raise ValueError(f"unknown long-output case {case!r}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from common import KB, MB
+from long_outputs import RECOVERY_CASES
 
 from sdeparse import Design
 
@@ -137,7 +138,169 @@ def evaluate_targets(results: dict[str, Any], args: argparse.Namespace) -> list[
             speedup = one / two if two else None
             ok = bool(speedup and speedup >= 1.7 and ev["jobs2"]["exit"] == 0)
             add("eval --jobs 2 >= 1.7x --jobs 1", name, speedup, fmt_ratio(speedup), ok)
+    long = results.get("long_outputs")
+    if long:
+        targets.extend(long_targets(long))
     return targets
+
+
+# ---- long outputs -----------------------------------------------------------------------------
+
+
+def fmt_size(size: int) -> str:
+    """10 kB, 100 kB, 1 MB, 10 MB, 300 B (1 kB = 1000 bytes)."""
+    if size >= MB and size % (MB // 10) == 0:
+        return f"{size / MB:g} MB"
+    if size >= KB:
+        return f"{size / KB:,.3g} kB" if size % KB else f"{size // KB:,} kB"
+    return f"{size} B"
+
+
+def _run_cell(run: dict[str, Any]) -> str:
+    """A run's time, or what happened instead."""
+    if run["status"] == "ok":
+        return fmt_seconds(run["seconds"])
+    if run["status"] == "skipped":
+        return "not run"
+    if run["status"] == "error":
+        return "error"
+    return run["status"]  # timeout, crashed
+
+
+def long_checks(row: dict[str, Any], long: dict[str, Any]) -> dict[str, tuple[bool, Any, str]]:
+    """The targets of one long-output row: name -> (pass, value, shown)."""
+    small, mid, big = long["sizes"]
+    timeout = long["timeout"]
+    runs = row["runs"]
+    r_small, r_mid, r_big = runs[str(small)], runs[str(mid)], runs[str(big)]
+    checks: dict[str, tuple[bool, Any, str]] = {}
+    # the largest size within the target time
+    t_big = r_big["seconds"]
+    if r_big["status"] == "ok":
+        shown = fmt_seconds(t_big)
+    elif r_big["status"] == "timeout":
+        shown = f"> {timeout:g} s (timed out)"
+    elif r_big["status"] == "skipped" and r_mid["status"] == "ok":
+        shown = (
+            f"not run ({fmt_size(mid)} took {fmt_seconds(r_mid['seconds'])}, "
+            f">= {long['gate_seconds']:g} s)"
+        )
+    elif r_big["status"] == "skipped":
+        shown = "not run (a smaller size did not finish)"
+    else:
+        shown = f"{r_big['status']}: {r_big.get('error', '')}"[:80]
+    ok = r_big["status"] == "ok" and t_big <= long["target_seconds"]
+    checks["time"] = (ok, t_big if r_big["status"] == "ok" else None, shown)
+    # the middle / smallest ratio
+    ratio = row["ratio"]
+    t_small = r_small["seconds"] if r_small["status"] == "ok" else None
+    if ratio is not None and r_small["status"] == r_mid["status"] == "ok":
+        shown = fmt_ratio(ratio, 1)
+    elif t_small and r_mid["status"] == "timeout":
+        shown = f"> {timeout / t_small:.1f}x ({fmt_size(mid)} timed out)"
+    elif r_small["status"] != "ok":
+        shown = f"n/a ({fmt_size(small)}: {r_small['status']})"
+    else:
+        shown = f"n/a ({fmt_size(mid)}: {r_mid['status']})"
+    ok = (
+        ratio is not None
+        and r_small["status"] == r_mid["status"] == "ok"
+        and ratio <= long["target_ratio"]
+    )
+    checks["ratio"] = (ok, ratio, shown)
+    # the labels, where they must come back
+    if row["case"] in RECOVERY_CASES:
+        seen = []
+        ok = True
+        for size, run in ((small, r_small), (mid, r_mid), (big, r_big)):
+            if run["status"] == "ok":
+                seen.append(f"{fmt_size(size)} {'ok' if run['labels_equal'] else 'WRONG'}")
+                ok = ok and run["labels_equal"]
+            elif size != big:  # the largest may be skipped; its time check fails then
+                seen.append(f"{fmt_size(size)} {run['status']}")
+                ok = False
+        checks["labels"] = (ok, ok, "labels " + ", ".join(seen))
+    return checks
+
+
+def long_targets(long: dict[str, Any]) -> list[dict[str, Any]]:
+    """The long-output targets, one per (case, check) over every (design, profile) pair; also
+    records each row's checks and verdict in the row (for the JSON)."""
+    small, mid, big = long["sizes"]
+    names = {
+        "time": f"{fmt_size(big)} within {long['target_seconds']:g} s",
+        "ratio": f"{fmt_size(mid)} / {fmt_size(small)} ratio <= {long['target_ratio']:g}",
+        "labels": "labels equal the truth",
+    }
+    targets = []
+    for row in long["rows"]:
+        checks = long_checks(row, long)
+        row["checks"] = {name: ok for name, (ok, _value, _shown) in checks.items()}
+        row["pass"] = all(row["checks"].values())
+        for name, (ok, value, shown) in checks.items():
+            targets.append(
+                {
+                    "target": f"long {row['case']}: {names[name]}",
+                    "design": f"{row['design']}/{row['profile']}",
+                    "value": value,
+                    "shown": shown,
+                    "pass": ok,
+                    "unit": "(design, profile) pairs",
+                }
+            )
+    return targets
+
+
+def print_long(long: dict[str, Any], repeat: int) -> None:
+    """The long-output table: case x design x profile -> time per size, ratio, verdict."""
+    small, mid, big = long["sizes"]
+    title = "long outputs"
+    print(f"\n=== {title} " + "=" * max(3, 70 - len(title)))
+    print(
+        f"sdeparse.parse, seconds, best of up to {repeat}; timeout {long['timeout']:g} s; "
+        f"{fmt_size(big)} only where {fmt_size(mid)} took < {long['gate_seconds']:g} s"
+    )
+    print(
+        f"targets: {fmt_size(big)} within {long['target_seconds']:g} s; "
+        f"{fmt_size(mid)} / {fmt_size(small)} ratio <= {long['target_ratio']:g}; "
+        f"{', '.join(RECOVERY_CASES)}: labels equal the truth"
+    )
+    print(
+        f"labels: whether parse returned the truth at each size (a target for "
+        f"{', '.join(RECOVERY_CASES)} only;\n        - where the input stands for no labels or "
+        "did not run)"
+    )
+    wc = max(len("case"), *(len(row["case"]) for row in long["rows"]))
+    wd = max(len("design"), *(len(row["design"]) for row in long["rows"]))
+    wp = max(len("profile"), *(len(row["profile"]) for row in long["rows"]))
+    print(
+        f"  {'case':{wc}} {'design':{wd}} {'profile':{wp}} {fmt_size(small):>10} "
+        f"{fmt_size(mid):>10} {fmt_size(big):>10} {'ratio':>7}  {'labels':14} verdict"
+    )
+    for row in long["rows"]:
+        runs = [row["runs"][str(size)] for size in (small, mid, big)]
+        cells = " ".join(f"{_run_cell(run):>10}" for run in runs)
+        ratio = fmt_ratio(row["ratio"], 1) if row["ratio"] is not None else "-"
+        if any("labels_equal" in run for run in runs):
+            labels = "/".join(
+                ("ok" if run["labels_equal"] else "WRONG") if "labels_equal" in run else "-"
+                for run in runs
+            )
+        else:
+            labels = "-"
+        failed = [name for name, ok in row.get("checks", {}).items() if not ok]
+        shown = "PASS" if not failed else f"FAIL ({', '.join(failed)})"
+        print(
+            f"  {row['case']:{wc}} {row['design']:{wd}} {row['profile']:{wp}} {cells} "
+            f"{ratio:>7}  {labels:14} {shown}"
+        )
+    for case, by_design in long.get("notes", {}).items():
+        parts = []
+        for design, by_size in by_design.items():
+            sized = ", ".join(f"{note} at {fmt_size(int(size))}" for size, note in by_size.items())
+            parts.append(f"{design} {sized}")
+        listed = "; ".join(parts)
+        print(textwrap.fill(f"{case}: {listed}", 98, initial_indent="  ", subsequent_indent="    "))
 
 
 def print_design(name: str, per: dict[str, Any], args: argparse.Namespace) -> None:
@@ -231,7 +394,8 @@ def print_headline(results: dict[str, Any], targets: list[dict[str, Any]], args)
     for name, items in grouped.items():
         good = [t for t in items if t["pass"]]
         bad = [t for t in items if not t["pass"]]
-        print(f"  {verdict(not bad)}  {name}: {len(good)} of {len(items)} designs pass")
+        unit = items[0].get("unit", "designs")
+        print(f"  {verdict(not bad)}  {name}: {len(good)} of {len(items)} {unit} pass")
         for label, chosen in (("failing", bad), ("passing", good)):
             if chosen:
                 listed = "; ".join(f"{t['design']} {t['shown']}" for t in chosen)
@@ -264,6 +428,16 @@ def print_preamble(results: dict[str, Any], args: argparse.Namespace) -> None:
         f"orjson ({'yes' if s['baselines']['orjson'] else 'not installed'}), "
         f"json_repair ({'yes' if s['baselines']['json_repair'] else 'not installed'})"
     )
+    long = results.get("long_outputs")
+    if long:
+        small, mid, big = long["sizes"]
+        print(
+            f"long outputs: {len(long['cases'])} cases x {', '.join(long['designs'])} x "
+            f"{', '.join(long['profiles'])} at {fmt_size(small)} / {fmt_size(mid)} / "
+            f"{fmt_size(big)}"
+        )
+    elif args.skip_long:
+        print("long outputs: skipped (--skip-long)")
     if args.skip_eval:
         print("eval: skipped (--skip-eval)")
     else:

@@ -3,14 +3,16 @@
 ``python benchmarks/run.py`` builds a seeded corpus for every design (canonical outputs plus a
 share corrupted with the operators of ``sdeparse.testing``) and prints, per design, parse
 throughput at 0 %, the realistic share (default 10 %) and 100 % corrupted; ``sdeparse eval``
-throughput and peak memory on a large file with --jobs 1 and 2; and the time taken by 100 kB
-and 1 MB adversarial outputs. The same figures are measured for named baselines (see
-baselines.py), and the headline section gives sdeparse / baseline ratios with PASS/FAIL per
-target. Results also go to benchmarks/out/latest.json. See benchmarks/README.md.
+throughput and peak memory on a large file with --jobs 1 and 2; the time taken by 100 kB
+and 1 MB adversarial outputs; and, under both profiles, by long outputs of 100 kB, 1 MB and
+10 MB (does parsing stay linear, does an answer after a long preamble come back). The same
+figures are measured for named baselines (see baselines.py), and the headline section gives
+sdeparse / baseline ratios with PASS/FAIL per target. Results also go to
+benchmarks/out/latest.json. See benchmarks/README.md.
 
 This file only reads the options and runs the sections; the work is done by corpus.py
-(inputs), throughput.py, adversarial.py and eval_e2e.py (the sections), timing.py and
-memory.py (measuring) and reporting.py (tables, targets, JSON).
+(inputs), throughput.py, adversarial.py, long_outputs.py and eval_e2e.py (the sections),
+timing.py and memory.py (measuring) and reporting.py (tables, targets, JSON).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ use_checkout()
 
 try:
     from sdeparse import Design, load_task
+    from sdeparse.profiles import get_profile
 except ImportError as exc:  # pragma: no cover - depends on the environment
     sys.exit(f"benchmarks/run.py: cannot import sdeparse ({exc}); install it: pip install -e .")
 
@@ -36,19 +39,20 @@ import baselines  # noqa: E402
 import reporting  # noqa: E402
 from adversarial import run_adversarial  # noqa: E402
 from common import HERE, KB, MB, fail, log  # noqa: E402
-from corpus import load_corrupt  # noqa: E402
+from corpus import LONG_CASES, load_corrupt  # noqa: E402
 from eval_e2e import (  # noqa: E402
     DEFAULT_EVAL_DESIGNS,
     eval_cli_available,
     naive_eval_child,
     run_eval,
 )
+from long_outputs import DEFAULT_LONG_DESIGNS, PROFILES, run_long  # noqa: E402
 from throughput import bench_parse  # noqa: E402
 from timing import child_main  # noqa: E402
 
 
-def parse_sizes(text: str) -> tuple[int, int]:
-    """'100kB,1MB' or '100000,1000000' -> two byte counts."""
+def parse_sizes(text: str, count: int = 2) -> tuple[int, ...]:
+    """'100kB,1MB' or '100000,1000000' -> `count` increasing byte counts."""
     sizes = []
     for part in text.split(","):
         part = part.strip().lower()
@@ -58,9 +62,15 @@ def parse_sizes(text: str) -> tuple[int, int]:
                 part, scale = part[: -len(suffix)], factor
                 break
         sizes.append(int(float(part) * scale))
-    if len(sizes) != 2 or not 0 < sizes[0] < sizes[1]:
-        raise argparse.ArgumentTypeError("give two increasing sizes, e.g. 100kB,1MB")
-    return sizes[0], sizes[1]
+    if len(sizes) != count or sizes[0] <= 0 or sizes != sorted(set(sizes)):
+        example = "100kB,1MB" if count == 2 else "100kB,1MB,10MB"
+        words = {2: "two", 3: "three"}.get(count, str(count))
+        raise argparse.ArgumentTypeError(f"give {words} increasing sizes, e.g. {example}")
+    return tuple(sizes)
+
+
+def parse_long_sizes(text: str) -> tuple[int, ...]:
+    return parse_sizes(text, 3)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-parse", action="store_true", help="no parse throughput")
     parser.add_argument("--skip-eval", action="store_true", help="no sdeparse eval runs")
     parser.add_argument("--skip-adversarial", action="store_true", help="no adversarial cases")
+    parser.add_argument("--skip-long", action="store_true", help="no long-output cases")
     parser.add_argument(
         "--eval-lines", type=int, default=None, help="lines of the eval file (default 1,000,000)"
     )
@@ -114,6 +125,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop repeating an adversarial case after this many seconds (2)",
     )
     parser.add_argument(
+        "--long-sizes",
+        type=parse_long_sizes,
+        default=None,
+        help="the three long-output sizes (default 100kB,1MB,10MB; --quick 10kB,100kB,1MB)",
+    )
+    parser.add_argument(
+        "--long-designs",
+        default=",".join(DEFAULT_LONG_DESIGNS),
+        help="designs for the long outputs (default: natural,lines,json,cot)",
+    )
+    parser.add_argument(
+        "--long-profiles",
+        default=",".join(PROFILES),
+        help="profiles for the long outputs (default: strict,paper)",
+    )
+    parser.add_argument(
+        "--long-cases",
+        default="all",
+        help="comma-separated long-output cases (default: all; see benchmarks/README.md)",
+    )
+    parser.add_argument(
+        "--long-timeout",
+        type=float,
+        default=3.0,
+        help="seconds one long-output run may take before it is killed (3)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=HERE / "out" / "latest.json",
@@ -134,6 +172,8 @@ def settle(args: argparse.Namespace) -> None:
         args.eval_lines = 20_000 if args.quick else 1_000_000
     if args.adv_sizes is None:
         args.adv_sizes = (10 * KB, 100 * KB) if args.quick else (100 * KB, MB)
+    if args.long_sizes is None:
+        args.long_sizes = (10 * KB, 100 * KB, MB) if args.quick else (100 * KB, MB, 10 * MB)
     args.n_mixed = max(10, args.n // 2)
     args.n_slow = max(10, args.n // 20)
 
@@ -158,6 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             names = args.eval_designs.split(",") if args.eval_designs else DEFAULT_EVAL_DESIGNS
             eval_designs = [Design.parse(d) for d in names]
+        long_designs = [Design.parse(d) for d in args.long_designs.split(",")]
+        long_profiles = [get_profile(p.strip()).name for p in args.long_profiles.split(",")]
+        long_cases = LONG_CASES if args.long_cases == "all" else args.long_cases.split(",")
+        unknown = [c for c in long_cases if c not in LONG_CASES]
+        if unknown:
+            raise ValueError(
+                f"unknown long-output case(s) {', '.join(unknown)}; valid: {', '.join(LONG_CASES)}"
+            )
     except Exception as exc:  # noqa: BLE001 - a usage error, shown without a traceback
         fail(str(exc))
     if not args.skip_eval:
@@ -193,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         adversarial = run_adversarial(task, designs, args, log)
         for name, cases in adversarial.items():
             results["designs"][name]["adversarial"] = cases
+    if not args.skip_long:
+        results["long_outputs"] = run_long(
+            task, long_designs, long_profiles, list(long_cases), args, log
+        )
     if not args.skip_eval:
         for design in eval_designs:
             results["designs"].setdefault(design.name, {})["eval"] = run_eval(
@@ -205,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporting.print_preamble(results, args)
     for name, per in results["designs"].items():
         reporting.print_design(name, per, args)
+    if "long_outputs" in results:
+        reporting.print_long(results["long_outputs"], args.repeat)
     reporting.print_headline(results, targets, args)
     print(f"\nwall time {results['elapsed_seconds'] / 60:.1f} min; results in {args.out}")
     reporting.write_results(results, args.out)
