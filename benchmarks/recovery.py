@@ -1,7 +1,7 @@
 """How much of the truth the strict profile recovers from corrupted outputs.
 
 Builds a deterministic corpus: per task, N random label sets rendered in random designs and
-corrupted by one operator of sdeparse.corrupt. Prints (a) the operators and codes covered,
+corrupted by one operator of sdeparse.testing. Prints (a) the operators and codes covered,
 (b) the share of aspects recovered when only recoverable operators are used, and (c) over all
 operators, the share recovered among aspects whose true label was still in the text, plus how
 many aspects got a confident wrong label (should be 0). Run: python benchmarks/recovery.py

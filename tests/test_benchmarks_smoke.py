@@ -34,6 +34,10 @@ def test_quick_run_writes_results(bench, tmp_path, capsys):
             "40",
             "--adv-sizes",
             "300,3000",
+            "--long-sizes",
+            "300,1000,3000",
+            "--long-designs",
+            "natural,cot",
             "--out",
             str(out),
         ]
@@ -51,15 +55,102 @@ def test_quick_run_writes_results(bench, tmp_path, capsys):
         cases = per["adversarial"]
         assert set(cases) == {"unclosed_brackets", "repeated_separators", "giant_item"}
     assert all(isinstance(t["pass"], bool) for t in results["targets"])
+    assert "=== long outputs" in printed
 
 
-def test_adversarial_texts_have_the_requested_size(bench):
+def test_quick_run_has_a_long_output_row_per_case(bench, tmp_path, capsys):
+    import corpus  # put on sys.path by run.py
+
+    out = tmp_path / "latest.json"
+    argv = ["--quick", "--skip-eval", "--skip-parse", "--skip-adversarial", "--designs", "json"]
+    argv += ["--long-sizes", "300,1000,3000", "--long-designs", "lines,json", "--out", str(out)]
+    assert bench.main(argv) == 0
+    printed = capsys.readouterr().out
+    long = json.loads(out.read_text(encoding="utf-8"))["long_outputs"]
+    assert long["sizes"] == [300, 1000, 3000]
+    assert long["profiles"] == ["strict", "paper"]
+    rows = {(r["case"], r["design"], r["profile"]) for r in long["rows"]}
+    assert rows == {
+        (case, design, profile)
+        for case in corpus.LONG_CASES
+        for design in ("lines", "json")
+        for profile in ("strict", "paper")
+    }
+    assert len(long["rows"]) == len(rows)
+    for row in long["rows"]:
+        assert set(row["runs"]) == {"300", "1000", "3000"}
+        assert all(
+            run["status"] in ("ok", "timeout", "skipped", "error", "crashed")
+            for run in row["runs"].values()
+        )
+        assert isinstance(row["pass"], bool)
+        expected = (
+            {"time", "ratio", "labels"} if row["case"] == "think_preamble" else {"time", "ratio"}
+        )
+        assert set(row["checks"]) == expected
+        small = row["runs"]["300"]
+        if row["case"] in ("think_preamble", "many_pairs") and small["status"] == "ok":
+            assert isinstance(small["labels_equal"], bool)
+            assert small["aspects"] == 6
+        if row["case"] not in ("think_preamble", "many_pairs"):
+            assert "labels_equal" not in small
+        assert row["pass"] == all(row["checks"].values())
+    targets = json.loads(out.read_text(encoding="utf-8"))["targets"]
+    long_targets = [t for t in targets if t["target"].startswith("long ")]
+    assert len(long_targets) == 2 * len(long["rows"]) + 4  # time and ratio, + labels for think
+    for case in corpus.LONG_CASES:
+        assert f"  {case} " in printed
+    assert "long outputs: 9 cases x lines, json x strict, paper" in printed
+    assert "of 4 (design, profile) pairs pass" in printed
+
+
+def test_skip_long_leaves_no_long_section(bench, tmp_path):
+    out = tmp_path / "latest.json"
+    argv = ["--quick", "--skip-eval", "--skip-parse", "--skip-adversarial", "--skip-long"]
+    assert bench.main([*argv, "--designs", "natural", "--out", str(out)]) == 0
+    assert "long_outputs" not in json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_long_texts_have_the_requested_size_and_truth(bench):
+    import corpus
+
     from sdeparse import Design, load_task
 
     task = load_task("masa-d1")
     for design in Design.all():
-        for case in bench.ADVERSARIAL_CASES:
-            text = bench.adversarial_text(task, design, case, 10_000)
+        for case in corpus.LONG_CASES:
+            long = corpus.long_text(task, design, case, 10_000)
+            assert 9_000 <= len(long.text.encode()) <= 10_100, (design.name, case)
+            has_truth = case in ("think_preamble", "many_pairs")
+            assert (long.truth is not None) == has_truth, (design.name, case)
+    think = corpus.long_text(task, Design.parse("cot"), "think_preamble", 10_000).text
+    assert think.startswith("<think>") and "</think>" in think
+
+
+def test_child_runs_a_gated_job_only_below_its_threshold(bench):
+    import timing
+
+    base = {"kind": "long", "design": "lines", "case": "giant_item", "parser": "sdeparse"}
+    jobs = [
+        {**base, "profile": "strict", "size": 300},
+        {**base, "profile": "strict", "size": 600, "only_if_below": {"id": 0, "seconds": 0.0}},
+        {**base, "profile": "paper", "size": 600, "only_if_below": {"id": 0, "seconds": 1e9}},
+    ]
+    results = timing.run_jobs(jobs, "masa-d1", 1, 1.0, 60.0, lambda message: None)
+    assert results[0]["status"] == "ok" and results[0]["bytes"] >= 300
+    assert results[1]["status"] == "skipped" and "not run" in results[1]["reason"]
+    assert results[2]["status"] == "ok"
+
+
+def test_adversarial_texts_have_the_requested_size(bench):
+    import corpus  # put on sys.path by run.py
+
+    from sdeparse import Design, load_task
+
+    task = load_task("masa-d1")
+    for design in Design.all():
+        for case in corpus.ADVERSARIAL_CASES:
+            text = corpus.adversarial_text(task, design, case, 10_000)
             assert 9_000 <= len(text.encode()) <= 10_100, (design.name, case)
 
 
