@@ -21,10 +21,6 @@ from .result import ParseResult
 from .schemas.slots import Prediction, SlotSchema
 from .task import Task, load_task
 
-#: Outputs longer than this (characters) are read up to here: generation is capped at a few
-#: hundred tokens, so anything longer is runaway text, and reading it all would cost seconds.
-MAX_READ = 65_536
-
 
 class Parser:
     """Everything one (task, design, profile) needs, built once: the layout, the schema, the
@@ -90,16 +86,6 @@ class Parser:
                     "every aspect gets the placeholder",
                 )
             return self.schema.nothing(), diags
-        if len(text) > MAX_READ:
-            cut = text.rfind("\n", MAX_READ - 4096, MAX_READ) + 1 or MAX_READ
-            diags.add(
-                Code.EXTRA_TEXT,
-                cut,
-                len(text),
-                f"the output is {len(text)} characters long; only the first {cut} were read",
-                "rest ignored",
-            )
-            text = text[:cut]
         _, reading = read(text, self.task, design, self.schema, diags)
         prediction = self.schema.resolve(reading.records, text, diags)
         return prediction, diags.sorted()

@@ -91,3 +91,25 @@ def test_a_profile_is_plain_data() -> None:
     assert res.labels["食品评价"] == "正面"
     assert res.is_format_error
     assert res.profile == "mixed"
+
+
+@pytest.mark.parametrize("design", ["natural", "lines", "json", "cot"])
+@pytest.mark.parametrize("profile", ["strict", "paper"])
+def test_an_answer_after_a_long_reasoning_block_is_read_whole(design, profile) -> None:
+    task = load_task("masa-d1")
+    labels = {"食品评价": "正面", "停车方便程度": "负面"}
+    descriptions = dict.fromkeys(task.aspect_names, "描述" * 8000)  # CoT: 96K+ characters
+    answer = render(labels, task, design, descriptions)
+    text = "<think>" + "想" * 200_000 + "</think>\n" + answer + "\n"
+    res = sdeparse.parse(text, task, design, profile)
+    assert res.labels == {a: labels.get(a, task.placeholder) for a in task.aspect_names}
+    assert Code.TRUNCATED not in res.codes
+
+
+def test_a_long_cot_output_with_a_trailing_newline_is_not_truncated() -> None:
+    task = load_task("masa-d1")
+    answer = render({"食品评价": "正面"}, task, "cot", {"食品评价": "好" * 72_000})
+    res = sdeparse.parse(answer + "\n", task, "cot")
+    assert res.labels["食品评价"] == "正面"
+    assert res.descriptions["食品评价"] == "好" * 72_000
+    assert [str(d.code) for d in res.diagnostics] == ["punctuation"]
