@@ -3,8 +3,8 @@
 A Report keeps integers (confusion matrices per aspect, code counts, error counts) and bounded
 samples (the first few line numbers of each code, the first few bad lines), never a result per
 record: its size does not grow with the input. Rates, accuracy, kappa, precision and recall are
-derived on demand from the counts (see `sdeparse.metrics`), so ``a + b`` over two halves of a
-file is the report over the whole, whichever process or machine computed each half.
+derived on demand from the counts (see `sdeparse.scoring.metrics`), so ``a + b`` over two halves
+of a file is the report over the whole, whichever process or machine computed each half.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from . import metrics
 from .diagnostics import CODES
 from .parse import ParseResult
+from .scoring import metrics
 
 #: How many line numbers a report keeps per diagnostic code, and how many bad lines it lists.
 DEFAULT_SAMPLES = 5
