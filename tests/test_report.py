@@ -99,6 +99,17 @@ def test_merge_adds_every_count():
     assert (b + a) == m  # order does not matter for counts or kept line numbers
 
 
+def test_to_dict_keys_in_their_published_order():
+    # `sdeparse eval --json` prints this dict: the envelope and the scorer interleave as always
+    assert list(empty().to_dict()) == [
+        "file", "task", "design", "profile", "records", "n", "format_errors",
+        "format_error_rate", "format_error_lines", "codes", "code_lines", "accuracy", "kappa",
+        "confusion", "per_class", "sentence_correct", "gold_errors", "gold_error_samples",
+        "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
+        "error_samples",
+    ]  # fmt: skip
+
+
 def test_merge_needs_the_same_setup():
     with pytest.raises(ValueError):
         empty() + empty("paper")
