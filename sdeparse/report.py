@@ -11,7 +11,6 @@ whichever process or machine computed each half. Rendering lives in `sdeparse.re
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,7 +18,20 @@ from typing import Any
 
 from .diagnostics import CODES
 from .parse import ParseResult
+from .render_text import render_summary, render_text
 from .scoring import ClassificationScorer, Scorer, metrics, scorer_class, scorer_for_task
+
+# render_summary and render_text are re-exported: they lived here before sdeparse.render_text.
+__all__ = [
+    "DEFAULT_ERROR_SAMPLES",
+    "DEFAULT_SAMPLES",
+    "DEFAULT_SCORER",
+    "INPUT_ERROR_KINDS",
+    "Report",
+    "code_order",
+    "render_summary",
+    "render_text",
+]
 
 #: How many line numbers a report keeps per diagnostic code, and how many bad lines it lists.
 DEFAULT_SAMPLES = 5
@@ -358,146 +370,3 @@ class Report:
     def to_text(self) -> str:
         """The readable terminal report of one file."""
         return render_text(self)
-
-
-# ---- terminal rendering -----------------------------------------------------------------------
-def _width(text: str) -> int:
-    """Display width: East Asian wide and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    out = []
-    for k, row in enumerate([header, *rows]):
-        cells = [_pad(cell, widths[i], right[i]) for i, cell in enumerate(row)]
-        out.append("  " + "  ".join(cells).rstrip())
-        if k == 0:
-            out.append("  " + "  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
-def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value) * 100:.2f}%"
-
-
-def _num(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value):.4f}"
-
-
-def _lines(lines: Sequence[int], count: int) -> str:
-    text = ", ".join(str(line) for line in lines)
-    return text + (", ..." if count > len(lines) else "")
-
-
-def render_text(report: Report) -> str:
-    """Headline figures, per-aspect table, code table, pooled confusion matrix, bad lines."""
-    r = report
-    out = [
-        f"{r.source or '<records>'}  task {r.task}  design {r.design}  profile {r.profile}",
-        "",
-        f"  outputs scored     {r.n}  (of {r.records} records; "
-        f"{r.gold_errors} gold errors, {r.input_errors} input errors)",
-        f"  wrong format       {r.format_errors}  ({_pct(r.format_error_rate)})",
-        f"  accuracy           {_pct(r.accuracy)}  (pairs)   sentence {_pct(r.sentence_accuracy)}",
-        f"  weighted kappa     {_num(r.kappa)}",
-        "",
-        "By aspect",
-        _table(
-            ["aspect", "accuracy", "kappa"],
-            [[a, _pct(r.aspect_accuracy(a)), _num(r.aspect_kappa(a))] for a in r.aspects],
-            [False, True, True],
-        ),
-        "",
-    ]
-    if r.codes:
-        codes = sorted(r.codes, key=lambda c: (-r.codes[c], code_order(c)))
-        out += [
-            "Diagnostics (outputs carrying each code)",
-            _table(
-                ["code", "severity", "outputs", "first lines"],
-                [
-                    [
-                        c,
-                        CODES[c].severity.value if c in CODES else "?",
-                        str(r.codes[c]),
-                        _lines(r.code_lines.get(c, []), r.codes[c]),
-                    ]
-                    for c in codes
-                ],
-                [False, False, True, False],
-            ),
-            "",
-        ]
-    else:
-        out += ["Diagnostics: none", ""]
-    pooled = r.pooled
-    rows, cols = metrics.row_sums(pooled), metrics.column_sums(pooled)
-    out += [
-        "Confusion matrix, all aspects pooled (rows gold, columns predicted)",
-        _table(
-            ["gold \\ pred", *r.labels, "total"],
-            [
-                [label, *(str(x) for x in pooled[i]), str(rows[i])]
-                for i, label in enumerate(r.labels)
-            ]
-            + [["total", *(str(c) for c in cols), str(sum(rows))]],
-            [False] + [True] * (len(r.labels) + 1),
-        ),
-        "",
-        "Per class (pooled)",
-        _table(
-            ["label", "precision", "recall", "gold", "predicted"],
-            [
-                [
-                    label,
-                    _pct(metrics.precision(pooled, i)),
-                    _pct(metrics.recall(pooled, i)),
-                    str(rows[i]),
-                    str(cols[i]),
-                ]
-                for i, label in enumerate(r.labels)
-            ],
-            [False, True, True, True, True],
-        ),
-    ]
-    if r.gold_errors:
-        out += ["", f"Gold errors: {r.gold_errors} targets do not parse cleanly (not scored)"]
-        out += [f"  line {line}: {reason}" for line, reason in r.gold_error_samples]
-        if r.gold_errors > len(r.gold_error_samples):
-            out.append(f"  ... and {r.gold_errors - len(r.gold_error_samples)} more")
-    if r.input_errors:
-        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r.input_error_kinds.items()))
-        out += ["", f"Input errors: {r.input_errors} lines not evaluated ({kinds})"]
-        out += [f"  line {line}: {reason}" for line, _, reason in r.input_error_samples]
-        if r.input_errors > len(r.input_error_samples):
-            out.append(f"  ... and {r.input_errors - len(r.input_error_samples)} more")
-    return "\n".join(out) + "\n"
-
-
-def render_summary(reports: Sequence[Report]) -> str:
-    """One row per file, as the paper tabulates designs: kappa, wrong format, accuracy."""
-    header = ["file", "design", "n", "kappa", "wrong format", "accuracy", "sentence", "bad lines"]
-    rows = [
-        [
-            r.source or "<records>",
-            r.design,
-            str(r.n),
-            _num(r.kappa),
-            f"{r.format_errors} ({_pct(r.format_error_rate)})",
-            _pct(r.accuracy),
-            _pct(r.sentence_accuracy),
-            str(r.input_errors + r.gold_errors),
-        ]
-        for r in reports
-    ]
-    return (
-        f"task {reports[0].task}  profile {reports[0].profile}\n\n"
-        + _table(header, rows, [False, False, True, True, True, True, True, True])
-        + "\n"
-    )

@@ -6,7 +6,7 @@ import pytest
 
 import sdeparse
 from sdeparse import Report
-from sdeparse.report import render_summary, render_text
+from sdeparse.render_text import render_summary, render_text
 
 TASK = sdeparse.load_task("masa-d1")
 U = "未提及"
@@ -144,6 +144,6 @@ def test_table_alignment_counts_wide_characters():
         for ln in text.splitlines()
         if ln.startswith("  食品评价") or ln.startswith("  停车方便程度")
     ]
-    from sdeparse.report import _width
+    from sdeparse.render_text import _width
 
     assert len({_width(row) for row in rows}) == 1

@@ -10,6 +10,7 @@ import pytest
 import sdeparse
 from sdeparse import Report
 from sdeparse.parse import ParseResult
+from sdeparse.render_text import render_summary, render_text
 from sdeparse.scoring import SCORERS, ClassificationScorer, Scorer, scorer_class, scorer_for_task
 
 TASK = sdeparse.load_task("masa-d1")
@@ -184,3 +185,13 @@ def test_a_set_scorer_plugs_into_the_report():
     same_run = Report("toy-events", "lines", "strict", ClassificationScorer.for_task(TASK))
     with pytest.raises(ValueError):
         m + same_run  # same task, design and profile, another kind of scorer
+
+
+def test_a_report_with_an_unregistered_scorer_renders_its_headline():
+    r = span_report()
+    r.add(1, span_result({"Motion": ["flew"]}), {"Motion": ["flew"], "Causation": ["led to"]})
+    text = render_text(r)
+    assert "  f1                 0.6667" in text and "  recall             0.5000" in text
+    assert "Confusion" not in text and "Diagnostics: none" in text and not text.endswith("\n\n")
+    summary = render_summary([r, r])
+    assert "wrong format" in summary and "precision" in summary and "kappa" not in summary
