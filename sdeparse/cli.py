@@ -148,6 +148,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return status
     reports = []
     for path, design in files:
+        assert design is not None  # _check_setup refused a file without a design
         try:
             reports.append(
                 evaluate_file(
