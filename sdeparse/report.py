@@ -235,14 +235,17 @@ class Report:
 
     @property
     def aspects(self) -> tuple[str, ...]:
+        """The task's aspects, in its order."""
         return self.classification.aspects
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The task's labels: the rows and columns of the confusion matrices."""
         return self.classification.labels
 
     @property
     def weights(self) -> tuple[tuple[float, ...], ...]:
+        """The kappa agreement weights (rows gold, columns predicted)."""
         return self.classification.weights
 
     @property
@@ -252,6 +255,7 @@ class Report:
 
     @property
     def sentence_correct(self) -> int:
+        """Outputs whose every aspect is right."""
         return self.classification.sentence_correct
 
     @property
@@ -275,9 +279,11 @@ class Report:
         return self.classification.kappa
 
     def aspect_accuracy(self, aspect: str) -> Fraction | None:
+        """Accuracy of one aspect."""
         return self.classification.aspect_accuracy(aspect)
 
     def aspect_kappa(self, aspect: str) -> Fraction | None:
+        """Weighted kappa of one aspect."""
         return self.classification.aspect_kappa(aspect)
 
     def per_class(self, matrix: Sequence[Sequence[int]]) -> dict[str, dict[str, Any]]:

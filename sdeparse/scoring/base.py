@@ -83,6 +83,11 @@ class Scorer(ABC, Generic[V]):
             return NotImplemented
         return self.merge(other)
 
+    def __radd__(self: S, other: object) -> S:
+        if other == 0:  # so that sum(scorers) works
+            return self.copy()
+        return NotImplemented
+
     def copy(self: S) -> S:
         """A deep copy (the counts are not shared)."""
         return type(self).from_dict(self.to_dict())

@@ -63,9 +63,11 @@ class ClassificationScorer(Scorer[str]):
             self.sentence_correct += 1
 
     def setup(self) -> tuple[Any, ...]:
+        """Aspects, labels and weights: matrices of different ones do not add up."""
         return (self.aspects, self.labels, self.weights)
 
     def _add_counts(self, other: ClassificationScorer) -> None:
+        """Add the counts and the matrices cell by cell."""
         self.n += other.n
         self.sentence_correct += other.sentence_correct
         for aspect in self.aspects:
