@@ -17,7 +17,7 @@ from .design import Design
 from .errors import InputError, SdeparseError
 from .evaluation import dumps, evaluate_file, parse_file
 from .profiles import PROFILES, get_profile
-from .report import render_summary, render_text
+from .render_text import render_summary, render_text
 from .task import BUILTIN_TASKS, load_task
 
 
@@ -148,6 +148,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return status
     reports = []
     for path, design in files:
+        assert design is not None  # _check_setup refused a file without a design
         try:
             reports.append(
                 evaluate_file(

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeAlias
 
 from .design import Design
 from .diagnostics import Severity
@@ -30,6 +30,8 @@ from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
 from .task import Task, load_task
 
 CHUNK_SIZE = 1000
+#: What a worker is handed: (line number, raw bytes or record) pairs, or a Block of a file.
+Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -121,7 +123,7 @@ def _gold_reason(result: Any) -> str:
 
 
 def evaluate_chunk(
-    settings: Settings, chunk: list[tuple[int, Any]] | Block
+    settings: Settings, chunk: Chunk
 ) -> tuple[Report, Any]:
     """Evaluate (line number, raw bytes or record) pairs into a partial report.
 
@@ -152,7 +154,7 @@ def evaluate_chunk(
 
 
 def parse_chunk(
-    settings: Settings, chunk: list[tuple[int, Any]] | Block
+    settings: Settings, chunk: Chunk
 ) -> tuple[list[bytes], Any]:
     """`sdeparse parse`: one output JSON line per input line, bad lines carrying their error."""
     s = settings
@@ -189,23 +191,29 @@ def _init_worker(settings: Settings) -> None:
     _worker_settings = settings
 
 
-def _eval_in_worker(chunk: list[tuple[int, Any]]) -> tuple[Report, Any]:
+def _eval_in_worker(chunk: Chunk) -> tuple[Report, Any]:
     assert _worker_settings is not None
     return evaluate_chunk(_worker_settings, chunk)
 
 
-def _parse_in_worker(chunk: list[tuple[int, Any]]) -> tuple[list[bytes], Any]:
+def _parse_in_worker(chunk: Chunk) -> tuple[list[bytes], Any]:
     assert _worker_settings is not None
     return parse_chunk(_worker_settings, chunk)
 
 
-_IN_WORKER = {evaluate_chunk: _eval_in_worker, parse_chunk: _parse_in_worker}
+ChunkFunc: TypeAlias = Callable[[Settings, Chunk], tuple[Any, Any]]
+
+#: The worker-side stand-in of each chunk function (it reads the settings sent once per worker).
+_IN_WORKER: dict[ChunkFunc, Callable[[Chunk], tuple[Any, Any]]] = {
+    evaluate_chunk: _eval_in_worker,
+    parse_chunk: _parse_in_worker,
+}
 
 
 def run_chunks(
-    func: Callable[[Settings, list[tuple[int, Any]]], tuple[Any, Any]],
+    func: ChunkFunc,
     settings: Settings,
-    chunks: Iterable[list[tuple[int, Any]]],
+    chunks: Iterable[Chunk],
     jobs: int = 1,
 ) -> Iterator[tuple[Any, Any]]:
     """Apply `func` to each chunk, in order; with jobs > 1 in a pool of that many processes.
@@ -255,7 +263,7 @@ def progress_bar(enabled: bool, total: int | None, unit: str, desc: str) -> Any:
     if not enabled:
         return _NoBar()
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs; optional
     except ImportError:
         return _NoBar()
     return tqdm(
@@ -303,7 +311,7 @@ def _settings(
 
 def _collect(
     settings: Settings,
-    chunks: Iterable[list[tuple[int, Any]]],
+    chunks: Iterable[Chunk],
     jobs: int,
     bar: Any,
     sizes: deque[int] | None = None,

@@ -1,27 +1,44 @@
-"""The evaluation report: counts only, so that reports over parts of a file merge exactly.
+"""The evaluation report: an envelope of counts around a scorer, so that reports merge exactly.
 
-A Report keeps integers (confusion matrices per aspect, code counts, error counts) and bounded
-samples (the first few line numbers of each code, the first few bad lines), never a result per
-record: its size does not grow with the input. Rates, accuracy, kappa, precision and recall are
-derived on demand from the counts (see `sdeparse.metrics`), so ``a + b`` over two halves of a
-file is the report over the whole, whichever process or machine computed each half.
+A Report counts what concerns every kind of task (records read, outputs scored, format errors,
+diagnostic codes, input and gold errors) and holds a scorer (`sdeparse.scoring`) that counts
+what was predicted against the gold: confusion matrices for classification tasks. Both keep
+integers and bounded samples (the first few line numbers of each code, the first few bad
+lines), never a result per record: the size does not grow with the input. Figures are derived
+on demand from the counts, so ``a + b`` over two halves of a file is the report over the whole,
+whichever process or machine computed each half. Rendering lives in `sdeparse.render_text`.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from . import metrics
 from .diagnostics import CODES
 from .result import ParseResult
+from .render_text import render_summary, render_text
+from .scoring import ClassificationScorer, Scorer, metrics, scorer_class, scorer_for_task
+
+# render_summary and render_text are re-exported: they lived here before sdeparse.render_text.
+__all__ = [
+    "DEFAULT_ERROR_SAMPLES",
+    "DEFAULT_SAMPLES",
+    "DEFAULT_SCORER",
+    "INPUT_ERROR_KINDS",
+    "Report",
+    "code_order",
+    "render_summary",
+    "render_text",
+]
 
 #: How many line numbers a report keeps per diagnostic code, and how many bad lines it lists.
 DEFAULT_SAMPLES = 5
 DEFAULT_ERROR_SAMPLES = 20
+
+#: The scorer of a report dict without a "scorer" key (classification reports never had one).
+DEFAULT_SCORER = ClassificationScorer.kind
 
 #: Why an input line could not be evaluated (the `kind` of an input error).
 INPUT_ERROR_KINDS = (
@@ -34,7 +51,8 @@ INPUT_ERROR_KINDS = (
 )
 
 
-def _code_order(code: str) -> tuple[int, str]:
+def code_order(code: str) -> tuple[int, str]:
+    """Sort key listing codes in the order of the CODES catalogue, unknown codes last."""
     order = list(CODES)
     return (order.index(code), "") if code in CODES else (len(order), code)
 
@@ -47,16 +65,15 @@ def _keep_first(lines: list[Any], more: Iterable[Any], limit: int) -> list[Any]:
     return merged[:limit]
 
 
-@dataclass
+@dataclass(eq=False)
 class Report:
     """Counts of one evaluation run (one file, or a part of one); see the module docstring."""
 
     task: str
     design: str
     profile: str
-    aspects: tuple[str, ...]
-    labels: tuple[str, ...]
-    weights: tuple[tuple[float, ...], ...]
+    #: counts of predicted against gold values; its kind follows the task's
+    scorer: Scorer[Any]
     source: str = ""
     samples: int = DEFAULT_SAMPLES
     error_samples: int = DEFAULT_ERROR_SAMPLES
@@ -65,8 +82,6 @@ class Report:
     #: outputs scored (valid input line, target parsed cleanly)
     n: int = 0
     format_errors: int = 0
-    sentence_correct: int = 0
-    confusion: dict[str, list[list[int]]] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
     code_lines: dict[str, list[int]] = field(default_factory=dict)
     format_error_lines: list[int] = field(default_factory=list)
@@ -75,12 +90,6 @@ class Report:
     input_errors: int = 0
     input_error_kinds: dict[str, int] = field(default_factory=dict)
     input_error_samples: list[tuple[int, str, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        size = len(self.labels)
-        for aspect in self.aspects:
-            self.confusion.setdefault(aspect, metrics.zeros(size))
-        self._label_index = {label: i for i, label in enumerate(self.labels)}
 
     @classmethod
     def for_task(
@@ -91,22 +100,21 @@ class Report:
         source: str = "",
         samples: int = DEFAULT_SAMPLES,
         error_samples: int = DEFAULT_ERROR_SAMPLES,
+        scorer: Scorer[Any] | None = None,
     ) -> Report:
-        """An empty report for a loaded Task and Design."""
+        """An empty report for a loaded Task and Design, with the task's scorer unless given."""
         return cls(
             task=task.name,
             design=str(design),
             profile=profile,
-            aspects=tuple(task.aspect_names),
-            labels=tuple(task.label_names),
-            weights=tuple(tuple(row) for row in task.weights),
+            scorer=scorer if scorer is not None else scorer_for_task(task),
             source=source,
             samples=samples,
             error_samples=error_samples,
         )
 
     # ---- accumulating ---------------------------------------------------------------------
-    def add(self, line: int, result: ParseResult, gold: Mapping[str, str]) -> None:
+    def add(self, line: int, result: ParseResult, gold: Mapping[str, Any]) -> None:
         """Count one scored output: its parse `result` against the `gold` labels."""
         self.records += 1
         self.n += 1
@@ -119,14 +127,7 @@ class Report:
             lines = self.code_lines.setdefault(code, [])
             if len(lines) < self.samples:
                 lines.append(line)
-        index = self._label_index
-        all_right = True
-        for aspect in self.aspects:
-            g, p = gold[aspect], result.labels[aspect]
-            self.confusion[aspect][index[g]][index[p]] += 1
-            all_right = all_right and g == p
-        if all_right:
-            self.sentence_correct += 1
+        self.scorer.add(gold, result.labels)
 
     def add_gold_error(self, line: int, reason: str) -> None:
         """Count a record whose target does not parse cleanly; it is left out of the metrics."""
@@ -145,16 +146,9 @@ class Report:
 
     # ---- merging --------------------------------------------------------------------------
     def _check_compatible(self, other: Report) -> None:
-        mine = (self.task, self.design, self.profile, self.aspects, self.labels, self.weights)
-        theirs = (
-            other.task,
-            other.design,
-            other.profile,
-            other.aspects,
-            other.labels,
-            other.weights,
-        )
-        if mine != theirs:
+        mine = (self.task, self.design, self.profile)
+        theirs = (other.task, other.design, other.profile)
+        if mine != theirs or not self.scorer.compatible(other.scorer):
             raise ValueError(
                 f"cannot merge a report of {self.task}/{self.design}/{self.profile} with one of "
                 f"{other.task}/{other.design}/{other.profile}"
@@ -174,9 +168,7 @@ class Report:
         self.records += other.records
         self.n += other.n
         self.format_errors += other.format_errors
-        self.sentence_correct += other.sentence_correct
-        for aspect in self.aspects:
-            self.confusion[aspect] = metrics.add(self.confusion[aspect], other.confusion[aspect])
+        self.scorer.update(other.scorer)
         for code, count in other.codes.items():
             self.codes[code] = self.codes.get(code, 0) + count
         for code, lines in other.code_lines.items():
@@ -221,52 +213,82 @@ class Report:
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
+    __hash__ = None  # type: ignore[assignment]  # mutable counts
+
     # ---- derived figures ------------------------------------------------------------------
+    @property
+    def format_error_rate(self) -> Fraction | None:
+        """Wrongly formatted outputs / outputs scored."""
+        return metrics.ratio(self.format_errors, self.n)
+
+    def ordered_codes(self) -> list[str]:
+        """The codes seen, in the order of the CODES catalogue (unknown codes last)."""
+        return sorted(self.codes, key=code_order)
+
+    # The figures of a classification task, read from its scorer (the names Report always had).
+    @property
+    def classification(self) -> ClassificationScorer:
+        """The scorer, when it is a ClassificationScorer; AttributeError otherwise."""
+        if isinstance(self.scorer, ClassificationScorer):
+            return self.scorer
+        raise AttributeError(f"a report scored by {self.scorer.kind} has no confusion matrices")
+
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        """The task's aspects, in its order."""
+        return self.classification.aspects
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The task's labels: the rows and columns of the confusion matrices."""
+        return self.classification.labels
+
+    @property
+    def weights(self) -> tuple[tuple[float, ...], ...]:
+        """The kappa agreement weights (rows gold, columns predicted)."""
+        return self.classification.weights
+
+    @property
+    def confusion(self) -> dict[str, list[list[int]]]:
+        """The confusion matrix of each aspect (rows gold, columns predicted)."""
+        return self.classification.confusion
+
+    @property
+    def sentence_correct(self) -> int:
+        """Outputs whose every aspect is right."""
+        return self.classification.sentence_correct
+
     @property
     def pooled(self) -> list[list[int]]:
         """The confusion matrix summed over aspects."""
-        matrix = metrics.zeros(len(self.labels))
-        for aspect in self.aspects:
-            matrix = metrics.add(matrix, self.confusion[aspect])
-        return matrix
-
-    @property
-    def format_error_rate(self) -> Fraction | None:
-        return metrics.ratio(self.format_errors, self.n)
+        return self.classification.pooled
 
     @property
     def accuracy(self) -> Fraction | None:
         """Correct (output, aspect) pairs / all pairs."""
-        return metrics.accuracy(self.pooled)
+        return self.classification.accuracy
 
     @property
     def sentence_accuracy(self) -> Fraction | None:
         """Outputs whose every aspect is right / outputs."""
-        return metrics.ratio(self.sentence_correct, self.n)
+        return self.classification.sentence_accuracy
 
     @property
     def kappa(self) -> Fraction | None:
         """Weighted kappa of the pooled matrix (the reported κ)."""
-        return metrics.kappa(self.pooled, self.weights)
+        return self.classification.kappa
 
     def aspect_accuracy(self, aspect: str) -> Fraction | None:
-        return metrics.accuracy(self.confusion[aspect])
+        """Accuracy of one aspect."""
+        return self.classification.aspect_accuracy(aspect)
 
     def aspect_kappa(self, aspect: str) -> Fraction | None:
-        return metrics.kappa(self.confusion[aspect], self.weights)
+        """Weighted kappa of one aspect."""
+        return self.classification.aspect_kappa(aspect)
 
     def per_class(self, matrix: Sequence[Sequence[int]]) -> dict[str, dict[str, Any]]:
         """Precision, recall, gold and predicted counts of each label on one matrix."""
-        rows, cols = metrics.row_sums(matrix), metrics.column_sums(matrix)
-        return {
-            label: {
-                "precision": metrics.to_float(metrics.precision(matrix, i)),
-                "recall": metrics.to_float(metrics.recall(matrix, i)),
-                "gold": rows[i],
-                "predicted": cols[i],
-            }
-            for i, label in enumerate(self.labels)
-        }
+        return self.classification.per_class(matrix)
 
     # ---- serialization --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -276,74 +298,69 @@ class Report:
         neither input errors nor gold errors; rates and accuracies are over `n`. Undefined
         figures (no outputs; precision of a label never predicted, recall of a label absent
         from the gold) are None, not 0. Figures are computed exactly and rounded once.
+
+        Keys in order: the run, the envelope's counts, the scorer's counts and figures, the bad
+        lines, then the setup (the scorer's, e.g. kappa_weights, and the sample limits).
         """
-        f = metrics.to_float
-        codes = sorted(self.codes, key=_code_order)
-        return {
+        scores = self.scorer.to_dict()
+        setup = self.scorer.setup_keys
+        out: dict[str, Any] = {
             "file": self.source,
             "task": self.task,
             "design": self.design,
             "profile": self.profile,
-            "records": self.records,
-            "n": self.n,
-            "format_errors": self.format_errors,
-            "format_error_rate": f(self.format_error_rate),
-            "format_error_lines": list(self.format_error_lines),
-            "codes": {code: self.codes[code] for code in codes},
-            "code_lines": {code: list(self.code_lines.get(code, [])) for code in codes},
-            "accuracy": {
-                "all": f(self.accuracy),
-                "sentence": f(self.sentence_accuracy),
-                "by_aspect": {a: f(self.aspect_accuracy(a)) for a in self.aspects},
-            },
-            "kappa": {
-                "all": f(self.kappa),
-                "by_aspect": {a: f(self.aspect_kappa(a)) for a in self.aspects},
-            },
-            "confusion": {
-                "labels": list(self.labels),
-                "all": self.pooled,
-                "by_aspect": {a: [list(r) for r in self.confusion[a]] for a in self.aspects},
-            },
-            "per_class": {
-                "all": self.per_class(self.pooled),
-                "by_aspect": {a: self.per_class(self.confusion[a]) for a in self.aspects},
-            },
-            "sentence_correct": self.sentence_correct,
-            "gold_errors": self.gold_errors,
-            "gold_error_samples": [
-                {"line": line, "reason": reason} for line, reason in self.gold_error_samples
-            ],
-            "input_errors": self.input_errors,
-            "input_error_kinds": dict(sorted(self.input_error_kinds.items())),
-            "input_error_samples": [
-                {"line": line, "kind": kind, "reason": reason}
-                for line, kind, reason in self.input_error_samples
-            ],
-            "kappa_weights": [list(row) for row in self.weights],
-            "samples": self.samples,
-            "error_samples": self.error_samples,
         }
+        if self.scorer.kind != DEFAULT_SCORER:
+            out["scorer"] = self.scorer.kind
+        out.update(
+            {
+                "records": self.records,
+                "n": self.n,
+                "format_errors": self.format_errors,
+                "format_error_rate": metrics.to_float(self.format_error_rate),
+                "format_error_lines": list(self.format_error_lines),
+                "codes": {code: self.codes[code] for code in self.ordered_codes()},
+                "code_lines": {
+                    code: list(self.code_lines.get(code, [])) for code in self.ordered_codes()
+                },
+            }
+        )
+        for key, value in scores.items():  # the envelope's own keys (such as n) come first
+            if key not in setup:
+                out.setdefault(key, value)
+        out.update(
+            {
+                "gold_errors": self.gold_errors,
+                "gold_error_samples": [
+                    {"line": line, "reason": reason} for line, reason in self.gold_error_samples
+                ],
+                "input_errors": self.input_errors,
+                "input_error_kinds": dict(sorted(self.input_error_kinds.items())),
+                "input_error_samples": [
+                    {"line": line, "kind": kind, "reason": reason}
+                    for line, kind, reason in self.input_error_samples
+                ],
+            }
+        )
+        out.update({key: scores[key] for key in setup})
+        out.update({"samples": self.samples, "error_samples": self.error_samples})
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
         """A report from `to_dict` output (e.g. JSON from another machine), counts intact."""
-        confusion = data["confusion"]
-        report = cls(
+        scorer = scorer_class(data.get("scorer", DEFAULT_SCORER)).from_dict(data)
+        return cls(
             task=data["task"],
             design=data["design"],
             profile=data["profile"],
-            aspects=tuple(confusion["by_aspect"]),
-            labels=tuple(confusion["labels"]),
-            weights=tuple(tuple(row) for row in data["kappa_weights"]),
+            scorer=scorer,
             source=data.get("file", ""),
             samples=data.get("samples", DEFAULT_SAMPLES),
             error_samples=data.get("error_samples", DEFAULT_ERROR_SAMPLES),
             records=data["records"],
             n=data["n"],
             format_errors=data["format_errors"],
-            sentence_correct=data["sentence_correct"],
-            confusion={a: [list(r) for r in m] for a, m in confusion["by_aspect"].items()},
             codes=dict(data["codes"]),
             code_lines={c: list(v) for c, v in data.get("code_lines", {}).items()},
             format_error_lines=list(data.get("format_error_lines", [])),
@@ -355,151 +372,7 @@ class Report:
                 (e["line"], e["kind"], e["reason"]) for e in data["input_error_samples"]
             ],
         )
-        return report
 
     def to_text(self) -> str:
         """The readable terminal report of one file."""
         return render_text(self)
-
-
-# ---- terminal rendering -----------------------------------------------------------------------
-def _width(text: str) -> int:
-    """Display width: East Asian wide and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    out = []
-    for k, row in enumerate([header, *rows]):
-        cells = [_pad(cell, widths[i], right[i]) for i, cell in enumerate(row)]
-        out.append("  " + "  ".join(cells).rstrip())
-        if k == 0:
-            out.append("  " + "  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
-def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value) * 100:.2f}%"
-
-
-def _num(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value):.4f}"
-
-
-def _lines(lines: Sequence[int], count: int) -> str:
-    text = ", ".join(str(line) for line in lines)
-    return text + (", ..." if count > len(lines) else "")
-
-
-def render_text(report: Report) -> str:
-    """Headline figures, per-aspect table, code table, pooled confusion matrix, bad lines."""
-    r = report
-    out = [
-        f"{r.source or '<records>'}  task {r.task}  design {r.design}  profile {r.profile}",
-        "",
-        f"  outputs scored     {r.n}  (of {r.records} records; "
-        f"{r.gold_errors} gold errors, {r.input_errors} input errors)",
-        f"  wrong format       {r.format_errors}  ({_pct(r.format_error_rate)})",
-        f"  accuracy           {_pct(r.accuracy)}  (pairs)   sentence {_pct(r.sentence_accuracy)}",
-        f"  weighted kappa     {_num(r.kappa)}",
-        "",
-        "By aspect",
-        _table(
-            ["aspect", "accuracy", "kappa"],
-            [[a, _pct(r.aspect_accuracy(a)), _num(r.aspect_kappa(a))] for a in r.aspects],
-            [False, True, True],
-        ),
-        "",
-    ]
-    if r.codes:
-        codes = sorted(r.codes, key=lambda c: (-r.codes[c], _code_order(c)))
-        out += [
-            "Diagnostics (outputs carrying each code)",
-            _table(
-                ["code", "severity", "outputs", "first lines"],
-                [
-                    [
-                        c,
-                        CODES[c].severity.value if c in CODES else "?",
-                        str(r.codes[c]),
-                        _lines(r.code_lines.get(c, []), r.codes[c]),
-                    ]
-                    for c in codes
-                ],
-                [False, False, True, False],
-            ),
-            "",
-        ]
-    else:
-        out += ["Diagnostics: none", ""]
-    pooled = r.pooled
-    rows, cols = metrics.row_sums(pooled), metrics.column_sums(pooled)
-    out += [
-        "Confusion matrix, all aspects pooled (rows gold, columns predicted)",
-        _table(
-            ["gold \\ pred", *r.labels, "total"],
-            [
-                [label, *(str(x) for x in pooled[i]), str(rows[i])]
-                for i, label in enumerate(r.labels)
-            ]
-            + [["total", *(str(c) for c in cols), str(sum(rows))]],
-            [False] + [True] * (len(r.labels) + 1),
-        ),
-        "",
-        "Per class (pooled)",
-        _table(
-            ["label", "precision", "recall", "gold", "predicted"],
-            [
-                [
-                    label,
-                    _pct(metrics.precision(pooled, i)),
-                    _pct(metrics.recall(pooled, i)),
-                    str(rows[i]),
-                    str(cols[i]),
-                ]
-                for i, label in enumerate(r.labels)
-            ],
-            [False, True, True, True, True],
-        ),
-    ]
-    if r.gold_errors:
-        out += ["", f"Gold errors: {r.gold_errors} targets do not parse cleanly (not scored)"]
-        out += [f"  line {line}: {reason}" for line, reason in r.gold_error_samples]
-        if r.gold_errors > len(r.gold_error_samples):
-            out.append(f"  ... and {r.gold_errors - len(r.gold_error_samples)} more")
-    if r.input_errors:
-        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r.input_error_kinds.items()))
-        out += ["", f"Input errors: {r.input_errors} lines not evaluated ({kinds})"]
-        out += [f"  line {line}: {reason}" for line, _, reason in r.input_error_samples]
-        if r.input_errors > len(r.input_error_samples):
-            out.append(f"  ... and {r.input_errors - len(r.input_error_samples)} more")
-    return "\n".join(out) + "\n"
-
-
-def render_summary(reports: Sequence[Report]) -> str:
-    """One row per file, as the paper tabulates designs: kappa, wrong format, accuracy."""
-    header = ["file", "design", "n", "kappa", "wrong format", "accuracy", "sentence", "bad lines"]
-    rows = [
-        [
-            r.source or "<records>",
-            r.design,
-            str(r.n),
-            _num(r.kappa),
-            f"{r.format_errors} ({_pct(r.format_error_rate)})",
-            _pct(r.accuracy),
-            _pct(r.sentence_accuracy),
-            str(r.input_errors + r.gold_errors),
-        ]
-        for r in reports
-    ]
-    return (
-        f"task {reports[0].task}  profile {reports[0].profile}\n\n"
-        + _table(header, rows, [False, False, True, True, True, True, True, True])
-        + "\n"
-    )

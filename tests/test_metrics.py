@@ -1,10 +1,11 @@
-"""sdeparse.metrics against figures computed by hand from the SPEC §4 formulas."""
+"""sdeparse.scoring.metrics against figures computed by hand from the SPEC §4 formulas."""
 
 from fractions import Fraction as F
 
 import pytest
 
-from sdeparse import metrics
+import sdeparse.metrics
+from sdeparse.scoring import metrics
 
 PAPER = [
     [1.0, 0.5, 0.0, 0.5],
@@ -97,3 +98,8 @@ def test_shape_errors():
         metrics.kappa(POOLED, [[1.0]])
     with pytest.raises(ValueError):
         metrics.add([[1]], [[1, 0], [0, 1]])
+
+
+def test_old_module_name_re_exports_the_same_functions():
+    assert sdeparse.metrics.kappa is metrics.kappa
+    assert set(sdeparse.metrics.__all__) <= set(dir(metrics))

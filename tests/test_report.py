@@ -6,7 +6,7 @@ import pytest
 
 import sdeparse
 from sdeparse import Report
-from sdeparse.report import render_summary, render_text
+from sdeparse.render_text import render_summary, render_text
 
 TASK = sdeparse.load_task("masa-d1")
 U = "未提及"
@@ -99,6 +99,17 @@ def test_merge_adds_every_count():
     assert (b + a) == m  # order does not matter for counts or kept line numbers
 
 
+def test_to_dict_keys_in_their_published_order():
+    # `sdeparse eval --json` prints this dict: the envelope and the scorer interleave as always
+    assert list(empty().to_dict()) == [
+        "file", "task", "design", "profile", "records", "n", "format_errors",
+        "format_error_rate", "format_error_lines", "codes", "code_lines", "accuracy", "kappa",
+        "confusion", "per_class", "sentence_correct", "gold_errors", "gold_error_samples",
+        "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
+        "error_samples",
+    ]  # fmt: skip
+
+
 def test_merge_needs_the_same_setup():
     with pytest.raises(ValueError):
         empty() + empty("paper")
@@ -133,6 +144,6 @@ def test_table_alignment_counts_wide_characters():
         for ln in text.splitlines()
         if ln.startswith("  食品评价") or ln.startswith("  停车方便程度")
     ]
-    from sdeparse.report import _width
+    from sdeparse.render_text import _width
 
     assert len({_width(row) for row in rows}) == 1

@@ -1,0 +1,254 @@
+"""Terminal rendering of Reports: the one-file page and the one-row-per-file summary.
+
+Rendering only reads a Report; counting lives in `sdeparse.report` and `sdeparse.scoring`. A page
+is the envelope's parts (run, outputs and format errors, diagnostics, bad lines) around the
+scorer's parts (headline, breakdown by slot, detail tables), which each scorer kind supplies
+by registering with the `singledispatch` functions below; an unregistered scorer is shown
+by its headline figures.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import singledispatch
+from typing import TYPE_CHECKING, Any
+
+from .diagnostics import CODES
+from .scoring import ClassificationScorer, Scorer, metrics
+
+if TYPE_CHECKING:
+    from .report import Report
+
+
+# ---- tables -------------------------------------------------------------------------------------
+def _width(text: str) -> int:
+    """Display width: East Asian wide and full-width characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
+    """An indented text table with a rule under the header; `right` aligns columns right."""
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    out = []
+    for k, row in enumerate([header, *rows]):
+        cells = [_pad(cell, widths[i], right[i]) for i, cell in enumerate(row)]
+        out.append("  " + "  ".join(cells).rstrip())
+        if k == 0:
+            out.append("  " + "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def pct(value: Fraction | None) -> str:
+    """A share as a percentage with two decimals; n/a when undefined."""
+    return "n/a" if value is None else f"{float(value) * 100:.2f}%"
+
+
+def num(value: Fraction | None) -> str:
+    """A figure with four decimals; n/a when undefined."""
+    return "n/a" if value is None else f"{float(value):.4f}"
+
+
+def _lines(lines: Sequence[int], count: int) -> str:
+    text = ", ".join(str(line) for line in lines)
+    return text + (", ..." if count > len(lines) else "")
+
+
+# ---- what each kind of scorer contributes -------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    """One summary column: its header and the cell of one report (right-aligned)."""
+
+    header: str
+    cell: str
+
+
+@singledispatch
+def headline_lines(scorer: Scorer[Any]) -> list[str]:
+    """The scorer's headline figures, under the outputs and format-error lines of a page."""
+    figures = scorer.headline().items()
+    return [f"  {name.replace('_', ' '):<18} {num(value)}" for name, value in figures]
+
+
+@singledispatch
+def breakdown(scorer: Scorer[Any]) -> list[str]:
+    """The figures by slot, before the diagnostics; each section ends with a blank line."""
+    return []
+
+
+@singledispatch
+def details(scorer: Scorer[Any]) -> list[str]:
+    """Detail tables after the diagnostics (e.g. confusion matrices)."""
+    return []
+
+
+@singledispatch
+def summary_columns(scorer: Scorer[Any]) -> tuple[list[Column], list[Column]]:
+    """Columns of a summary row: those before "wrong format" and those after it."""
+    return [], [Column(name.replace("_", " "), num(v)) for name, v in scorer.headline().items()]
+
+
+@headline_lines.register
+def _(scorer: ClassificationScorer) -> list[str]:
+    s = scorer
+    return [
+        f"  accuracy           {pct(s.accuracy)}  (pairs)   sentence {pct(s.sentence_accuracy)}",
+        f"  weighted kappa     {num(s.kappa)}",
+    ]
+
+
+@breakdown.register
+def _(scorer: ClassificationScorer) -> list[str]:
+    s = scorer
+    return [
+        "By aspect",
+        table(
+            ["aspect", "accuracy", "kappa"],
+            [[a, pct(s.aspect_accuracy(a)), num(s.aspect_kappa(a))] for a in s.aspects],
+            [False, True, True],
+        ),
+        "",
+    ]
+
+
+@details.register
+def _(scorer: ClassificationScorer) -> list[str]:
+    labels, pooled = scorer.labels, scorer.pooled
+    rows, cols = metrics.row_sums(pooled), metrics.column_sums(pooled)
+    return [
+        "Confusion matrix, all aspects pooled (rows gold, columns predicted)",
+        table(
+            ["gold \\ pred", *labels, "total"],
+            [
+                [label, *(str(x) for x in pooled[i]), str(rows[i])]
+                for i, label in enumerate(labels)
+            ]
+            + [["total", *(str(c) for c in cols), str(sum(rows))]],
+            [False] + [True] * (len(labels) + 1),
+        ),
+        "",
+        "Per class (pooled)",
+        table(
+            ["label", "precision", "recall", "gold", "predicted"],
+            [
+                [
+                    label,
+                    pct(metrics.precision(pooled, i)),
+                    pct(metrics.recall(pooled, i)),
+                    str(rows[i]),
+                    str(cols[i]),
+                ]
+                for i, label in enumerate(labels)
+            ],
+            [False, True, True, True, True],
+        ),
+    ]
+
+
+@summary_columns.register
+def _(scorer: ClassificationScorer) -> tuple[list[Column], list[Column]]:
+    s = scorer
+    return (
+        [Column("kappa", num(s.kappa))],
+        [Column("accuracy", pct(s.accuracy)), Column("sentence", pct(s.sentence_accuracy))],
+    )
+
+
+# ---- the envelope's parts and the pages ---------------------------------------------------------
+def _diagnostics(r: Report) -> list[str]:
+    if not r.codes:
+        return ["Diagnostics: none", ""]
+    codes = sorted(r.ordered_codes(), key=lambda c: -r.codes[c])  # stable: catalogue order next
+    return [
+        "Diagnostics (outputs carrying each code)",
+        table(
+            ["code", "severity", "outputs", "first lines"],
+            [
+                [
+                    c,
+                    CODES[c].severity.value if c in CODES else "?",
+                    str(r.codes[c]),
+                    _lines(r.code_lines.get(c, []), r.codes[c]),
+                ]
+                for c in codes
+            ],
+            [False, False, True, False],
+        ),
+        "",
+    ]
+
+
+def _bad_lines(r: Report) -> list[str]:
+    out: list[str] = []
+    if r.gold_errors:
+        out += ["", f"Gold errors: {r.gold_errors} targets do not parse cleanly (not scored)"]
+        out += [f"  line {line}: {reason}" for line, reason in r.gold_error_samples]
+        if r.gold_errors > len(r.gold_error_samples):
+            out.append(f"  ... and {r.gold_errors - len(r.gold_error_samples)} more")
+    if r.input_errors:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r.input_error_kinds.items()))
+        out += ["", f"Input errors: {r.input_errors} lines not evaluated ({kinds})"]
+        out += [f"  line {line}: {reason}" for line, _, reason in r.input_error_samples]
+        if r.input_errors > len(r.input_error_samples):
+            out.append(f"  ... and {r.input_errors - len(r.input_error_samples)} more")
+    return out
+
+
+def render_text(report: Report) -> str:
+    """Headline figures, breakdown by slot, code table, detail tables, bad lines of one file."""
+    r = report
+    out = [
+        f"{r.source or '<records>'}  task {r.task}  design {r.design}  profile {r.profile}",
+        "",
+        f"  outputs scored     {r.n}  (of {r.records} records; "
+        f"{r.gold_errors} gold errors, {r.input_errors} input errors)",
+        f"  wrong format       {r.format_errors}  ({pct(r.format_error_rate)})",
+        *headline_lines(r.scorer),
+        "",
+        *breakdown(r.scorer),
+        *_diagnostics(r),
+        *details(r.scorer),
+    ]
+    while out[-1] == "":
+        out.pop()
+    return "\n".join(out + _bad_lines(r)) + "\n"
+
+
+def render_summary(reports: Sequence[Report]) -> str:
+    """One row per file of one task, as the paper tabulates designs: kappa, wrong format, ..."""
+    split = [summary_columns(r.scorer) for r in reports]
+    lead, rest = split[0]
+    header = [
+        "file",
+        "design",
+        "n",
+        *(c.header for c in lead),
+        "wrong format",
+        *(c.header for c in rest),
+        "bad lines",
+    ]
+    rows = [
+        [
+            r.source or "<records>",
+            r.design,
+            str(r.n),
+            *(c.cell for c in before),
+            f"{r.format_errors} ({pct(r.format_error_rate)})",
+            *(c.cell for c in after),
+            str(r.input_errors + r.gold_errors),
+        ]
+        for r, (before, after) in zip(reports, split, strict=True)
+    ]
+    right = [False, False] + [True] * (len(header) - 2)
+    return (
+        f"task {reports[0].task}  profile {reports[0].profile}\n\n"
+        + table(header, rows, right)
+        + "\n"
+    )
