@@ -1,4 +1,4 @@
-"""The SPEC §4 formulas moved to `sdeparse.scoring.metrics`; this name stays so old imports work."""
+"""The metric formulas moved to `sdeparse.scoring.metrics`; this name stays so old imports work."""
 
 from .scoring.metrics import (
     Matrix,

@@ -17,8 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 from .diagnostics import CODES
-from .result import ParseResult
 from .render_text import render_summary, render_text
+from .result import ParseResult
 from .scoring import ClassificationScorer, Scorer, metrics, scorer_class, scorer_for_task
 
 # render_summary and render_text are re-exported: they lived here before sdeparse.render_text.

@@ -9,8 +9,8 @@ import pytest
 
 import sdeparse
 from sdeparse import Report
-from sdeparse.parse import ParseResult
 from sdeparse.render_text import render_summary, render_text
+from sdeparse.result import ParseResult
 from sdeparse.scoring import SCORERS, ClassificationScorer, Scorer, scorer_class, scorer_for_task
 
 TASK = sdeparse.load_task("masa-d1")

@@ -1,7 +1,7 @@
 """Scoring: counting what was predicted against the gold, apart from parsing and rendering.
 
 `base.Scorer` is the interface (add a record, merge exactly, to_dict/from_dict, headline
-figures); `classification.ClassificationScorer` counts closed-label slots (SPEC §4);
+figures); `classification.ClassificationScorer` counts closed-label slots;
 `metrics` holds the formulas, over exact Fractions.
 """
 

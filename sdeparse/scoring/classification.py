@@ -1,4 +1,4 @@
-"""Scoring closed-label slots (SPEC §4): confusion matrices per aspect, accuracy, weighted kappa.
+"""Scoring closed-label slots: confusion matrices per aspect, accuracy, weighted kappa.
 
 Counts are integers only (a confusion matrix per aspect, the outputs scored, the outputs with
 every aspect right); accuracy, sentence accuracy, kappa with the task's agreement weights and

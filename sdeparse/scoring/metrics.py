@@ -1,9 +1,9 @@
-"""Pure functions over confusion matrices (SPEC §4): accuracy, weighted kappa, precision, recall.
+"""Pure functions over confusion matrices: accuracy, weighted kappa, precision, recall.
 
 A confusion matrix is a square sequence of integer rows: rows gold, columns predicted, both in
 the task's label order. Every function computes with exact rationals (`fractions.Fraction`) and
 returns a Fraction, or None where the figure is undefined (no data at all), so the float a
-report shows is the correctly rounded value of the SPEC formula, not of some summation order.
+report shows is the correctly rounded value of the formula, not of some summation order.
 
 Weights are read as the decimal they were written as: a task file's ``0.67`` is taken to mean
 67/100, not the binary float nearest to it.
@@ -68,7 +68,7 @@ def ratio(numerator: int, denominator: int) -> Fraction | None:
 
 
 def kappa(matrix: Matrix, weights: Weights) -> Fraction | None:
-    """Weighted kappa of SPEC §4 with agreement weights w (rows gold, columns predicted).
+    """Weighted kappa with agreement weights w (rows gold, columns predicted).
 
     p_o = Σ w_ij O_ij / N, p_e = Σ w_ij r_i c_j / N², κ = (p_o − p_e) / (1 − p_e); κ = 0 when
     1 − p_e = 0. None for an empty matrix (N = 0), where p_o is undefined. With identity
