@@ -20,7 +20,7 @@ from lark.exceptions import GrammarError, UnexpectedInput
 from lark.lexer import PatternStr
 
 from .design import Design
-from .render import layout
+from .layouts import layout_for
 from .task import Task, load_task
 
 _HERE = Path(__file__).resolve().parent
@@ -126,7 +126,7 @@ def _spellings(task: Task, design: Design) -> tuple[list[str], dict[int, str]]:
 def _generated_lines(task: Task, design: Design) -> list[str]:
     """The rule and terminal lines that specialise a template to `task` and `design`."""
     count = len(task.aspect_names)
-    joiner, ending = layout(task, design)
+    joiner, ending = layout_for(design).joiner(task, design)
     end = " _TERMINATOR" if ending else ""
     lines = [f"// ---- generated for task {task.name!r}, design {design.name} ----"]
     if design.omit_unmentioned:

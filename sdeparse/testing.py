@@ -76,7 +76,8 @@ def _read(text: str, task: Task, design: Design) -> list[Unit]:
     if design.format == "lines":
         pieces = text.split("\n")
     else:
-        body = text[: -len(punct.terminator)] if text.endswith(punct.terminator) else text
+        ending = punct.terminator
+        body = text[: -len(ending)] if ending and text.endswith(ending) else text
         pieces = body.split(punct.pair_separator)
     units = []
     for piece in pieces:
