@@ -263,7 +263,7 @@ def progress_bar(enabled: bool, total: int | None, unit: str, desc: str) -> Any:
     if not enabled:
         return _NoBar()
     try:
-        from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs; optional
+        from tqdm import tqdm  # no stubs; optional
     except ImportError:
         return _NoBar()
     return tqdm(

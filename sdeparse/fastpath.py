@@ -53,7 +53,7 @@ def build_reader(task: Task, design: Design, layout: Layout) -> Reader:
     return _build_regex_reader(task, design, layout)
 
 
-_lookup = dict.__getitem__
+_lookup: Callable[[dict[str, tuple[str, str]], str], tuple[str, str]] = dict.__getitem__
 
 
 def _build_table_reader(task: Task, design: Design, layout: Layout) -> Reader | None:
@@ -63,9 +63,9 @@ def _build_table_reader(task: Task, design: Design, layout: Layout) -> Reader | 
     joiner, ending = layout.joiner(task, design)
     labels = task.mentioned_labels if design.omit_unmentioned else task.label_names
     names = task.aspect_names
-    tables: list[dict[str, str]] = []
+    tables: list[dict[str, tuple[str, str]]] = []
     for aspect in names:
-        table = {}
+        table: dict[str, tuple[str, str]] = {}
         for label in labels:
             item = layout.render_item(aspect, spell(label, task, design), task, design)
             if joiner in item or (ending and ending in item):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token
+from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer
 
@@ -32,6 +35,15 @@ def grammar_dir() -> Path:
     )
 
 
+class Tok(Token):
+    """A lark Token whose positions are always set: `RegexLexer` makes only these, so readers
+    can rely on `start_pos`, `end_pos` and `line` being ints."""
+
+    start_pos: int
+    end_pos: int
+    line: int
+
+
 class RegexLexer(Lexer):
     """Lark's basic lexer, run by one compiled alternation of the grammar's own terminals.
 
@@ -41,7 +53,7 @@ class RegexLexer(Lexer):
     a parse. A character no terminal matches raises lark's UnexpectedCharacters, as lark does.
     """
 
-    def __init__(self, lexer_conf) -> None:
+    def __init__(self, lexer_conf: LexerConf) -> None:
         terminals = sorted(
             lexer_conf.terminals,
             key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
@@ -52,12 +64,14 @@ class RegexLexer(Lexer):
             lexer_conf.g_regex_flags,
         )
 
-    def lex(self, text: str, *_):
-        if not isinstance(text, str):  # lark hands a TextSlice to lexers of its own kind
+    def lex(self, lexer_state: Any, parser_state: Any = None) -> Iterator[Token]:
+        """Lark's entry point: it hands a str, or a LexerState / TextSlice holding the text."""
+        text = lexer_state
+        while not isinstance(text, str):
             text = text.text
         return self.scan(text)
 
-    def scan(self, text: str, offset: int = 0, first_line: int = 1):
+    def scan(self, text: str, offset: int = 0, first_line: int = 1) -> Iterator[Tok]:
         """The tokens of `text`, positioned as if it started at `offset` on line `first_line`."""
         ignore = self.ignore
         position = 0
@@ -68,14 +82,14 @@ class RegexLexer(Lexer):
             if start != position or start == end:
                 break
             position = end
-            kind = match.lastgroup
+            kind = match.lastgroup or ""
             if kind in ignore:
                 continue
             newlines = text.count("\n", line_start, start)
             if newlines:
                 line += newlines
             line_start = start
-            yield Token(kind, match.group(), start + offset, line, None, None, None, end + offset)
+            yield Tok(kind, match.group(), start + offset, line, None, None, None, end + offset)
         if position != len(text):
             raise UnexpectedCharacters(text, position, line, 0)
 

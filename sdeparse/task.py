@@ -167,13 +167,35 @@ class Task:
             re.compile(self.template_pattern) if self.template_pattern else None,
         )
 
-    # declared for type checkers; set in __post_init__
+    # derived lookups, declared for type checkers; set in __post_init__
     aspect_names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     label_names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
-    code_by_label: Mapping[str, int] = field(init=False, repr=False, compare=False, default=None)  # type: ignore[assignment]
+    code_by_label: Mapping[str, int] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
     paper_rules: tuple[tuple[str, str], ...] = field(
         init=False, repr=False, compare=False, default=()
     )
+    _exact_aspects: Mapping[str, str] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _aliases: Mapping[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _keywords: tuple[tuple[str, str], ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
+    _label_by_name: Mapping[str, Label] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _label_by_code: Mapping[str, str] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _synonyms: Mapping[str, str] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _contains: tuple[tuple[str, str], ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
+    _template: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     @property
     def mentioned_labels(self) -> tuple[str, ...]:

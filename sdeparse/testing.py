@@ -229,7 +229,7 @@ def _truncate_in_description(text, task, design, rng):
     if not units:
         return None
     lines = text.split("\n")
-    options = []
+    options: list[int] = []
     at = 0
     marker = json.dumps(keys.description, ensure_ascii=False) + ': "'
     for unit, line in zip(units, lines, strict=True):
@@ -364,6 +364,8 @@ def _separator_variant(text, task, design, rng):
     if len(units) < 2:
         return None
     sep = _other(task.punctuation.pair_separator, ["；", "、", ";", ",", "; ", "，"], rng)
+    if sep is None:
+        return None
     body = sep.join(_pair(u, task) for u in units)
     return body + task.punctuation.terminator
 

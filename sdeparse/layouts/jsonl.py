@@ -10,7 +10,7 @@ from lark import Token, Tree
 
 from ..design import Design
 from ..diagnostics import Code, Severity
-from ..grammar import RegexLexer, lexer_for, parser_for
+from ..grammar import RegexLexer, Tok, lexer_for, parser_for
 from ..records import Diagnostics, Field, Record, preview, record
 from ..task import Task
 from .base import KeyKind, Layout, Reading, Shape, ValueKind, Vocabulary
@@ -24,8 +24,8 @@ _CURLY = "“”‘’「」"
 class _Field:
     key: str
     value: str
-    key_tok: Token
-    value_tok: Token | None
+    key_tok: Tok
+    value_tok: Tok | None
 
 
 @dataclass(slots=True)
@@ -39,7 +39,7 @@ class _Object:
     slipped: bool = False
 
 
-def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False) -> str:
+def _decode(tok: Tok, diags: Diagnostics, role: str, numeric_ok: bool = False) -> str:
     """The text a value token stands for, reporting how it departs from a JSON string."""
     kind, raw = tok.type, tok.value
     s, e = tok.start_pos, tok.end_pos
@@ -94,7 +94,7 @@ def _decode(tok: Token, diags: Diagnostics, role: str, numeric_ok: bool = False)
 
 
 def _member_fields(
-    tokens: list[Token], obj: _Object, diags: Diagnostics, numeric: bool, keys: set[str]
+    tokens: list[Tok], obj: _Object, diags: Diagnostics, numeric: bool, keys: set[str]
 ) -> None:
     """Key/value pairs of one comma-separated member (several when commas are missing)."""
     values = [t for t in tokens if t.type in _VALUE_TYPES]
@@ -118,7 +118,7 @@ def _member_fields(
                 "read as one",
             )
     used: set[int] = set()
-    pairs: list[tuple[Token, Token | None]] = []
+    pairs: list[tuple[Tok, Tok | None]] = []
     for j in colon_at:
         k = j - 1
         while k >= 0 and tokens[k].type not in _VALUE_TYPES:
@@ -189,14 +189,15 @@ def _member_fields(
 def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) -> _Object:
     children = tree.children
     closed = tree.data == "object"
-    start = children[0].start_pos
-    end = children[-1].end_pos if isinstance(children[-1], Token) else _last_pos(children[-1])
+    first = children[0]
+    start = first.start_pos if isinstance(first, Tok) else _first_pos(first)
+    end = children[-1].end_pos if isinstance(children[-1], Tok) else _last_pos(children[-1])
     obj = _Object(start, end, closed)
     before = len(diags)
     previous_comma = True
     for child in children[1:]:
         if isinstance(child, Tree):
-            _member_fields(child.children, obj, diags, numeric, keys)
+            _member_fields(_tokens(child), obj, diags, numeric, keys)
             previous_comma = False
         elif child.type == "COMMA":
             if sum(ch in ",，" for ch in child.value) > 1:
@@ -216,7 +217,12 @@ def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) 
                     "ignored",
                 )
             previous_comma = True
-        elif child.type == "RBRACE" and previous_comma and len(children) > 2:
+        elif (
+            child.type == "RBRACE"
+            and previous_comma
+            and len(children) > 2
+            and isinstance(children[-2], Tok)
+        ):
             comma = children[-2]
             diags.add(
                 Code.JSON_SYNTAX,
@@ -299,9 +305,19 @@ def _flat_object_tree(line: str, offset: int, line_number: int, lexer: RegexLexe
     return Tree("object", children)
 
 
+def _tokens(tree: Tree) -> list[Tok]:
+    """The tokens directly under a rule (a member holds tokens only)."""
+    return [child for child in tree.children if isinstance(child, Tok)]
+
+
+def _first_pos(tree: Tree) -> int:
+    first = tree.children[0]
+    return first.start_pos if isinstance(first, Tok) else _first_pos(first)
+
+
 def _last_pos(tree: Tree) -> int:
     last = tree.children[-1]
-    return last.end_pos if isinstance(last, Token) else _last_pos(last)
+    return last.end_pos if isinstance(last, Tok) else _last_pos(last)
 
 
 def read_json(
@@ -318,19 +334,19 @@ def read_json(
     label_keys = {keys.label}
     objects: list[_Object] = []
     array = False
-    stray_run: list[Token] = []
+    stray_run: list[Tok] = []
 
     def flush_strays() -> None:
         if not stray_run:
             return
-        by_line: dict[int, list[Token]] = {}
+        by_line: dict[int, list[Tok]] = {}
         for tok in stray_run:
             by_line.setdefault(tok.line, []).append(tok)
         for tokens in by_line.values():
             _read_strays(tokens)
         stray_run.clear()
 
-    def _read_strays(tokens: list[Token]) -> None:
+    def _read_strays(tokens: list[Tok]) -> None:
         nonlocal array
         words = [t for t in tokens if t.type in _VALUE_TYPES]
         has_key = any(
@@ -343,7 +359,7 @@ def read_json(
             start, end = inner[0].start_pos, inner[-1].end_pos
             diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
             obj = _Object(start, end, True, bare=True)
-            member: list[Token] = []
+            member: list[Tok] = []
             for tok in inner + [None]:
                 if tok is None or tok.type == "COMMA":
                     if member:
@@ -525,7 +541,12 @@ def _object_items(
         label = found.get(keys.label)
         desc = found.get(keys.description)
         label_missing = label is None or label.value_tok is None
-        if truncated and not label_missing and label.value_tok.type == "OPEN_STRING":
+        if (
+            truncated
+            and label is not None
+            and label.value_tok is not None
+            and label.value_tok.type == "OPEN_STRING"
+        ):
             cut = vocabulary.value_kind(label.value)
             label_missing = cut not in (ValueKind.CANONICAL, ValueKind.OTHER_KIND)
         if truncated:
@@ -574,7 +595,7 @@ def _object_items(
                     aspect.value,
                     aspect.value_tok.start_pos,
                     aspect.value_tok.end_pos,
-                    None if label_missing else label.value,
+                    None if label_missing or label is None else label.value,
                     vs,
                     ve,
                     obj.start,
@@ -613,7 +634,7 @@ def _object_items(
     return items
 
 
-def _span(value_tok: Token | None, key_tok: Token) -> tuple[int, int]:
+def _span(value_tok: Tok | None, key_tok: Tok) -> tuple[int, int]:
     if value_tok is None:
         return key_tok.end_pos, key_tok.end_pos
     return value_tok.start_pos, value_tok.end_pos

@@ -8,10 +8,10 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 
 from ..diagnostics import Code, Severity
-from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, grammar_text, parser_for
+from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, Tok, grammar_text, parser_for
 from ..records import Diagnostics, Record, preview, record
 from ..task import Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
@@ -26,8 +26,8 @@ class _Segment:
     """A stretch between separators: its texts split at colons, with positions."""
 
     parts: list[tuple[str, int, int]] = field(default_factory=list)
-    colons: list[Token] = field(default_factory=list)
-    spaces: list[Token] = field(default_factory=list)
+    colons: list[Tok] = field(default_factory=list)
+    spaces: list[Tok] = field(default_factory=list)
     line: int = 0
 
     @property
@@ -64,23 +64,26 @@ def _colon_run(colon: str) -> re.Pattern:
     return re.compile(rf"[^\S\n]*[{chars}](?:[^\S\n]*[{chars}])*[^\S\n]*")
 
 
-def _split_pairs(tokens: list[Token], colon_run: re.Pattern) -> list[Token]:
+def _split_pairs(tokens: list[Tok], colon_run: re.Pattern) -> list[Tok]:
     """PAIR tokens back into TEXT, COLON, TEXT, positions kept."""
-    out: list[Token] = []
+    out: list[Tok] = []
     for tok in tokens:
         if tok.type != "PAIR":
             out.append(tok)
             continue
         value, start = tok.value, tok.start_pos
         found = colon_run.search(value)
+        if found is None:  # cannot happen: a PAIR token holds a colon by its definition
+            out.append(tok)
+            continue
         a, b = found.span()
-        out.append(Token("TEXT", value[:a], start, tok.line, None, None, None, start + a))
-        out.append(Token("COLON", value[a:b], start + a, tok.line, None, None, None, start + b))
-        out.append(Token("TEXT", value[b:], start + b, tok.line, None, None, None, tok.end_pos))
+        out.append(Tok("TEXT", value[:a], start, tok.line, None, None, None, start + a))
+        out.append(Tok("COLON", value[a:b], start + a, tok.line, None, None, None, start + b))
+        out.append(Tok("TEXT", value[b:], start + b, tok.line, None, None, None, tok.end_pos))
     return out
 
 
-def _segment(tokens: list[Token], at: int, line: int) -> _Segment:
+def _segment(tokens: list[Tok], at: int, line: int) -> _Segment:
     seg = _Segment(line=line)
     text, start, end = "", at, at
     for tok in tokens:
@@ -137,12 +140,10 @@ def _extra_separators(task: Task) -> str:
     )
 
 
-def _with_stand_ins(tokens: list[Token], text: str) -> list[Token]:
+def _with_stand_ins(tokens: list[Tok], text: str) -> list[Tok]:
     """Tokens that held a stand-in colon, given back their own text."""
     return [
-        Token(
-            t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None, t.end_pos
-        )
+        Tok(t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None, t.end_pos)
         if _COLON_STAND_IN in t
         else t
         for t in tokens
