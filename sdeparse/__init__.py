@@ -1,7 +1,7 @@
 """sdeparse: read what a fine-tuned LLM generated for a structured task, tell how it deviates
 from the trained format, repair what can be repaired, map the labels and score the result."""
 
-from .design import Design
+from .design import Design, Format
 from .diagnostics import CODES, Code, CodeInfo, Diagnostic, Severity
 from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
 from .evaluation import evaluate, evaluate_file
@@ -23,6 +23,7 @@ __all__ = [
     "CodeInfo",
     "Design",
     "DesignError",
+    "Format",
     "Diagnostic",
     "InputError",
     "Label",

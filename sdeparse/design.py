@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._compat import StrEnum
 from .errors import DesignError
 
-FORMATS = ("natural", "lines", "json", "cot", "rcot")
+
+class Format(StrEnum):
+    """The output formats of the paper's designs (values are the names users write)."""
+
+    NATURAL = "natural"
+    LINES = "lines"
+    JSON = "json"
+    COT = "cot"
+    RCOT = "rcot"
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in Format)
 
 #: The paper's mode names (and the SDE mixes), as aliases of a base design.
 PAPER_MODES: dict[str, str] = {
@@ -41,7 +53,7 @@ _FORMAT_ALIASES = {"r-cot": "rcot", "rev-cot": "rcot", "reverse-cot": "rcot"}
 class Design:
     """What a model was trained to output: `format` with OU and numeric-label options."""
 
-    format: str = "natural"
+    format: Format = Format.NATURAL
     omit_unmentioned: bool = False
     numeric_labels: bool = False
 
@@ -50,20 +62,27 @@ class Design:
             raise DesignError(
                 f"unknown format {self.format!r}; valid formats: {', '.join(FORMATS)}"
             )
+        object.__setattr__(self, "format", Format(self.format))  # a str given is made a Format
 
     @property
     def is_json(self) -> bool:
         """JSON, CoT and R-CoT all write one JSON object per line."""
-        return self.format in ("json", "cot", "rcot")
+        return self.format in (Format.JSON, Format.COT, Format.RCOT)
 
     @property
     def has_description(self) -> bool:
-        return self.format in ("cot", "rcot")
+        """CoT and R-CoT carry a description field beside the label."""
+        return self.format in (Format.COT, Format.RCOT)
+
+    @property
+    def description_first(self) -> bool:
+        """CoT writes the description before the label; R-CoT after it."""
+        return self.format is Format.COT
 
     @property
     def name(self) -> str:
         """The canonical spelling, e.g. ``lines+omit+numeric``, which `Design.parse` reads back."""
-        parts = [self.format]
+        parts: list[str] = [self.format.value]
         if self.omit_unmentioned:
             parts.append("omit")
         if self.numeric_labels:
@@ -104,14 +123,14 @@ class Design:
                 omit = True
             elif canonical == "numeric":
                 numeric = True
-        return cls(head, omit, numeric)
+        return cls(Format(head), omit, numeric)
 
     @classmethod
     def all(cls) -> tuple[Design, ...]:
         """Every combination of format and options (20 designs)."""
         return tuple(
             cls(fmt, omit, numeric)
-            for fmt in FORMATS
+            for fmt in Format
             for omit in (False, True)
             for numeric in (False, True)
         )

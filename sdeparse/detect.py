@@ -3,7 +3,7 @@ place where `format_mismatch` is decided, by comparing what was read with the de
 
 from __future__ import annotations
 
-from .design import Design
+from .design import Design, Format
 from .diagnostics import Code
 from .layouts import LAYOUTS, Layout, Reading, Shape, Vocabulary, layout_for
 from .records import Diagnostics
@@ -71,13 +71,13 @@ def _shape_mismatches(reading: Reading, design: Design, task: Task, end: int) ->
         found.add(Code.FORMAT_MISMATCH, 0, end, message, repair)
 
     fmt = design.format
-    if fmt == "natural" and Shape.PAIRS_ON_LINES in shapes:
+    if fmt is Format.NATURAL and Shape.PAIRS_ON_LINES in shapes:
         mismatch(
             f"the answer puts its pairs on {reading.lines_with_pairs} lines (Lines layout) "
             "where one Natural sentence was trained",
             "read each line as a pair",
         )
-    if fmt == "lines" and Shape.PAIRS_JOINED in shapes:
+    if fmt is Format.LINES and Shape.PAIRS_JOINED in shapes:
         mismatch(
             "pairs joined on one line (Natural layout) where one pair per line was trained",
             "split the line at its separators",
@@ -101,9 +101,9 @@ def _shape_mismatches(reading: Reading, design: Design, task: Task, end: int) ->
             f"a {description!r} field (CoT layout) where plain JSON was trained",
             "ignored the description",
         )
-    other_order = Shape.RCOT_ORDER if fmt == "cot" else Shape.COT_ORDER
+    other_order = Shape.RCOT_ORDER if design.description_first else Shape.COT_ORDER
     if design.has_description and other_order in shapes:
-        written, trained = ("R-CoT", "CoT") if fmt == "cot" else ("CoT", "R-CoT")
+        written, trained = ("R-CoT", "CoT") if design.description_first else ("CoT", "R-CoT")
         mismatch(
             f"description and label in {written} order where {trained} was trained",
             "read both fields",

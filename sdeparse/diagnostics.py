@@ -7,19 +7,10 @@ placeholder).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from enum import Enum
 
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # pragma: no cover - exercised only on Python 3.10
-
-    class StrEnum(str, Enum):
-        """A str whose members print as their value, as enum.StrEnum does from 3.11."""
-
-        def __str__(self) -> str:
-            return str(self.value)
+from ._compat import StrEnum
 
 
 class Severity(str, Enum):

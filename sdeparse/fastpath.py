@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 
-from .design import Design
+from .design import Design, Format
 from .layouts.base import Layout
 from .render import spell
 from .task import Task
@@ -141,9 +141,9 @@ def _build_regex_reader(task: Task, design: Design, layout: Layout) -> Reader:
             head = "{" + jkey(keys.aspect) + ": " + jkey(aspect)
             desc = ", " + jkey(keys.description) + ': "' + _DESCRIPTION + '"'
             label = ", " + jkey(keys.label) + ": " + label_part
-            if design.format == "cot":
+            if design.format is Format.COT:
                 body = head + desc + label + "}"
-            elif design.format == "rcot":
+            elif design.format is Format.RCOT:
                 body = head + label + desc + "}"
             else:
                 body = head + label + "}"
@@ -156,7 +156,7 @@ def _build_regex_reader(task: Task, design: Design, layout: Layout) -> Reader:
     names = task.aspect_names
     placeholder = task.placeholder
     fields_per_item = 2 if design.has_description else 1
-    label_first = design.format == "rcot"
+    label_first = design.format is Format.RCOT
     omit = design.omit_unmentioned
 
     def read(text: str):

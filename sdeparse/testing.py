@@ -14,8 +14,11 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .design import FORMATS, Design
+from .design import FORMATS, Design, Format
+from .layouts import LAYOUTS, layout_for
+from .layouts.base import CanonicalReader
 from .task import AspectHow, LabelHow, Task
 
 Unit = dict
@@ -66,35 +69,50 @@ def _ascii(task: Task) -> bool:
 
 
 def _read(text: str, task: Task, design: Design) -> list[Unit]:
-    """The items of a canonical rendering as dicts keyed by the task's JSON keys."""
-    if text == "":
+    """The items of a canonical rendering, read by the layout's own canonical matcher, as
+    dicts keyed by the task's JSON keys (in the order the layout writes the fields); [] for
+    the empty output and for a text that is not canonical."""
+    layout = layout_for(design)
+    read = _canonical_reader(task, design)(text)
+    if read is None:
         return []
+    labels, descriptions = read
     keys = task.json_keys
-    if design.is_json:
-        return [json.loads(line) for line in text.split("\n")]
-    punct = task.punctuation
-    if design.format == "lines":
-        pieces = text.split("\n")
-    else:
-        ending = punct.terminator
-        body = text[: -len(ending)] if ending and text.endswith(ending) else text
-        pieces = body.split(punct.pair_separator)
-    units = []
-    for piece in pieces:
-        key, _, value = piece.partition(punct.key_value)
-        units.append({keys.aspect: key, keys.label: value})
+    units: list[Unit] = []
+    for aspect in task.aspect_names:
+        label = labels[aspect]
+        if design.omit_unmentioned and label == task.placeholder:
+            continue
+        spelled = _spell(label, task, design)
+        if design.is_json:
+            item = layout.render_item(aspect, spelled, task, design, descriptions.get(aspect, ""))
+            units.append(json.loads(item))
+        else:
+            units.append({keys.aspect: aspect, keys.label: str(spelled)})
     return units
 
 
+@lru_cache(maxsize=64)
+def _canonical_reader(task: Task, design: Design) -> CanonicalReader:
+    return layout_for(design).canonical_reader(task, design)
+
+
 def _dump(unit: Unit, compact: bool = False, ascii_only: bool = False) -> str:
+    """A unit as a JSON object, however deviating its fields (canonical spacing by default)."""
     seps = (",", ":") if compact else (", ", ": ")
     return json.dumps(unit, ensure_ascii=ascii_only, separators=seps)
 
 
 def _pair(unit: Unit, task: Task, kv: str | None = None) -> str:
+    """A unit as a key-value pair: the pairs layout's own item, or with another colon `kv`."""
     keys = task.json_keys
-    kv = task.punctuation.key_value if kv is None else kv
-    return f"{unit.get(keys.aspect, '')}{kv}{unit.get(keys.label, '')}"
+    key, value = unit.get(keys.aspect, ""), unit.get(keys.label, "")
+    if kv is None:
+        return LAYOUTS["natural"].render_item(key, value, task, _PAIRS_DESIGN)
+    return f"{key}{kv}{value}"
+
+
+_PAIRS_DESIGN = Design(Format.NATURAL)
 
 
 def _write(
@@ -104,15 +122,13 @@ def _write(
     fmt: str | None = None,
     pieces: Sequence[str] | None = None,
 ) -> str:
-    """Units rendered in `fmt` (default: the design's format); `pieces` overrides pair text."""
-    fmt = fmt or design.format
-    punct = task.punctuation
-    if fmt in JSONS:
+    """Units written in `fmt`'s layout (default: the design's); `pieces` overrides pair text."""
+    target = Design(Format(fmt or design.format), design.omit_unmentioned, design.numeric_labels)
+    if target.is_json:
         return "\n".join(_dump(u) for u in units)
     pieces = list(pieces) if pieces is not None else [_pair(u, task) for u in units]
-    if fmt == "lines":
-        return "\n".join(pieces)
-    return punct.pair_separator.join(pieces) + punct.terminator if pieces else ""
+    joiner, ending = layout_for(target).joiner(task, target)
+    return joiner.join(pieces) + ending if pieces else ""
 
 
 def _spell(label: str, task: Task, design: Design) -> str | int:

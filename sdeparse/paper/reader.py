@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from ..design import Design
+from ..design import Design, Format
 from ..task import Task
 
 _LITERAL_NODES = (
@@ -47,7 +47,7 @@ def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
         return {}, True
     punct = task.punctuation
     colon = punct.key_value.strip() or punct.key_value
-    if design.format == "lines":
+    if design.format is Format.LINES:
         pieces = text.strip("\n").split("\n")
     else:
         pieces = text.strip(punct.terminator.strip() or punct.terminator).split(
