@@ -159,8 +159,6 @@ class Task:
             for sub in (lab.contains or (lab.name,))
         )
         object.__setattr__(self, "_contains", contains)
-        rules = self.paper_label_rules or tuple((sub, label) for sub, label in contains)
-        object.__setattr__(self, "paper_rules", tuple(rules))
         object.__setattr__(
             self,
             "_template",
@@ -172,9 +170,6 @@ class Task:
     label_names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     code_by_label: Mapping[str, int] = field(
         init=False, repr=False, compare=False, default_factory=dict
-    )
-    paper_rules: tuple[tuple[str, str], ...] = field(
-        init=False, repr=False, compare=False, default=()
     )
     _exact_aspects: Mapping[str, str] = field(
         init=False, repr=False, compare=False, default_factory=dict

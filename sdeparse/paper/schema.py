@@ -8,13 +8,27 @@ placeholder. None of this counts as a format error.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from ..task import Task
 
 
+@lru_cache(maxsize=64)
+def paper_rules(task: Task) -> tuple[tuple[str, str], ...]:
+    """The task's (substring, label) rules in order: its own `paper_label_rules`, or else each
+    label's `contains` substrings (its name when it has none), as the script's list."""
+    if task.paper_label_rules:
+        return task.paper_label_rules
+    return tuple(
+        (sub.casefold(), label.name)
+        for label in task.labels
+        for sub in (label.contains or (label.name,))
+    )
+
+
 def paper_label(task: Task, value: str) -> str:
     """Rules 5 and 6: the first contained rule substring decides, else the placeholder."""
-    for sub, label in task.paper_rules:
+    for sub, label in paper_rules(task):
         if sub in value:
             return label
     return task.placeholder
