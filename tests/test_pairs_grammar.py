@@ -5,7 +5,10 @@ the reader what lark's parse does, on random strings and on every corruption ope
 
 from __future__ import annotations
 
+import gc
 import random
+import re
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +17,16 @@ from hypothesis import strategies as st
 import sdeparse
 from sdeparse import Design
 from sdeparse.grammar import parser_for
-from sdeparse.layouts.pairs import Marks, PairsReader, pairs_parser, read_pairs, scanner
+from sdeparse.layouts.pairs import (
+    SPACES,
+    Marks,
+    PairsReader,
+    Piece,
+    _no_gc,
+    pairs_parser,
+    read_pairs,
+    scanner,
+)
 from sdeparse.records import Diagnostics
 from sdeparse.schemas.slots import SlotSchema
 from sdeparse.testing import applicable
@@ -90,6 +102,29 @@ def test_stock_marks_give_the_patterns_the_grammar_writes():
     assert Marks().patterns() == {name: written[name] for name in ("TEXT", "COLON", "SEPARATOR")}
 
 
+def test_the_space_class_lists_every_space_but_the_newline():
+    listed = re.compile(f"[{SPACES}]")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert bool(listed.fullmatch(char)) == (char.isspace() and char != "\n"), hex(code)
+
+
+def test_the_cycle_collector_is_paused_only_while_reading_a_long_text():
+    assert gc.isenabled()
+    with _no_gc(10):
+        assert gc.isenabled()
+    with _no_gc(10**6):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _no_gc(10**6):
+            pass
+        assert not gc.isenabled()  # the caller's choice stands
+    finally:
+        gc.enable()
+
+
 def test_marks_of_tasks(tasks):
     assert Marks.of(tasks["masa-d1"]) == Marks()
     assert Marks.of(tasks["restaurant-en"]) == Marks()
@@ -121,7 +156,7 @@ def test_grammar_is_lalr1_without_conflicts_and_edited(fmt, marks):
 )
 def test_rules_name_the_pieces(marks, text, rules):
     for fmt in FORMATS:
-        pieces = [c for c in _lark_children(text, fmt, marks) if not isinstance(c, tuple)]
+        pieces = [c for c in _lark_children(text, fmt, marks) if isinstance(c, Piece)]
         assert [piece.rule for piece in pieces] == rules
 
 

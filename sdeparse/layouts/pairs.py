@@ -14,11 +14,13 @@ path, and tests check that it hands ``start`` what lark's parse does.
 
 from __future__ import annotations
 
+import gc
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.lexer import PatternRE, TerminalDef
@@ -30,6 +32,7 @@ from ..task import Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
+_BULLET_STARTS = frozenset("-*•·(#")  # and digits: a key starting otherwise has no marker
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}\)?|[-*•·]+|#+)$")
 _TERMINATOR_MARKS = frozenset("。．.")
 
@@ -37,18 +40,18 @@ _TERMINATOR_MARKS = frozenset("。．.")
 Span = tuple[str, int, int]
 
 
-@dataclass(slots=True)
-class Piece:
+class Piece(NamedTuple):
     """What stands between two separators, named by the grammar rule it matched (``item``,
     ``extra_colons``, ``no_colon`` or ``empty``): its fields around the colons (one more than
-    the colons; none when empty), the colons, the stray spaces at the ends of the output that
-    touch it, and the index of its line."""
+    the colons; none when empty), the colons, the index of its line, and the stray spaces at
+    the ends of the output that touch it. Tuples of strings and ints all the way down, which
+    the cycle collector soon stops tracking (a long output has many pieces)."""
 
     rule: str
-    parts: list[Span]
-    colons: list[Span]
-    spaces: list[Span] = field(default_factory=list)
+    parts: tuple[Span, ...]
+    colons: tuple[Span, ...] = ()
     line: int = 0
+    spaces: tuple[Span, ...] = ()
 
     @property
     def start(self) -> int:
@@ -59,12 +62,14 @@ class Piece:
         return self.parts[-1][2]
 
 
-#: What ``start`` reads: pieces, with the separator and stray-space spans between them.
+#: What the reader reads: pieces and the separators between them, alternating.
 Child = Piece | Span
 
 
 # ---- specialising the grammar to a task's marks ----------------------------------------------
 
+#: The spaces other than the newline (what ``[^\S\n]`` matches), as the inside of a class.
+SPACES = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _STOCK_COLONS = "：:"
 _STOCK_SEPARATORS = "，,；;、。．."
 
@@ -105,20 +110,22 @@ class Marks:
         """The regexps of the terminals that depend on the marks (TEXT, COLON, SEPARATOR);
         for the stock marks, exactly those written in ``grammars/pairs.lark``."""
         colons, seps = _char_class(self.colons), _char_class(self.separators)
-        # A raw newline, as lark makes of the grammar's \n: the stock patterns compare equal.
+        # Raw newlines, as lark makes of the grammar's \n: the stock patterns compare equal.
         space = "[^\\S\n]"
-        colon = f"[{colons}]"
         edge = f"[^\\s{colons}{seps}]"
         inner = f"[^\n{colons}{seps}]"
+        colon = f"[{colons}]"
+        colon_run = f"[{SPACES}{colons}]*"
         if self.colon_words:
             words = "|".join(re.escape(word) for word in self.colon_words)
             colon = f"(?:{colon}|{words})"
+            colon_run = f"(?:[{SPACES}{colons}]|{words})*"
             edge = f"(?!{words}){edge}"
             inner = f"(?:(?!{words}){inner})"
         return {
             "TEXT": f"{edge}(?:{inner}*{edge})?",
-            "COLON": f"{space}*{colon}(?:{space}*{colon})*{space}*",
-            "SEPARATOR": f"{space}*[{seps}](?:{space}*[{seps}])*{space}*",
+            "COLON": f"{space}*{colon}{colon_run}",
+            "SEPARATOR": f"{space}*[{seps}][{SPACES}{seps}]*",
         }
 
 
@@ -135,71 +142,87 @@ def pairs_parser(fmt: str, marks: Marks = Marks()) -> Lark:
     return build_parser(GRAMMAR_OF_FORMAT[fmt], edit_terminals=edit, strict=True)
 
 
-# ---- the scanner: the same pieces, one regex match each ----------------------------------------
+# ---- the scanner: the same pieces, one regex match per piece ---------------------------------
 
 
 class Scanner:
-    """Reads a text into the children lark's parse gives ``start`` (pieces, separators, stray
-    spaces), by one match per piece of a regex joined from the grammar's terminals.
+    """Reads a text into what ``start`` makes of lark's parse (pieces and separators,
+    alternating), with regexes joined from the grammar's own terminals.
 
     The lexer's tokens are decided by character classes alone, so a piece is the regular
-    expression ``key? (COLON value? (COLON TEXT?)*)? TRAILING_SPACE? (SEPARATOR | NEWLINE)?``
-    over them; matching it in C replaces lark's token-by-token shift and reduce."""
+    expression ``TEXT? (COLON TEXT?)? (COLON TEXT?)* TRAILING_SPACE? (SEPARATOR | NEWLINE)?``
+    over them. One match reads the usual piece (an item, a piece without a colon, an empty
+    one); the extra colons, where there are any, are read one match each, so that no regex
+    repeats a group (Python's engine keeps a backtracking entry per turn of one)."""
 
     def __init__(self, parser: Lark) -> None:
         pattern = {t.name: t.pattern.to_regexp() for t in parser.terminals}
         text, colon = pattern["TEXT"], pattern["COLON"]
+        end = f"({pattern['TRAILING_SPACE']})?({pattern['SEPARATOR']}|{pattern['NEWLINE']})?"
         # Spaces at the start are stray only where no colon, separator or newline (tried first
         # by the lexer, being of higher priority) absorbs them.
         self._lead = re.compile(
             f"(?:{colon}|{pattern['SEPARATOR']}|{pattern['NEWLINE']})|({pattern['LEADING_SPACE']})"
         )
-        self._piece = re.compile(
-            f"({text})?(?:({colon})({text})?((?:{colon}(?:{text})?)+)?)?"
-            f"({pattern['TRAILING_SPACE']})?({pattern['SEPARATOR']}|{pattern['NEWLINE']})?"
-        )
+        self._piece = re.compile(f"({text})?(?:({colon})({text})?)?{end}")
         self._extra = re.compile(f"({colon})({text})?")
+        self._end = re.compile(end)
 
-    def children(self, text: str) -> list[Child]:
-        """The flat children of ``start`` (Lines' ``line`` nodes flattened)."""
+    def children(self, text: str) -> list[Child] | None:
+        """Pieces and separators, alternating, as ``start`` makes them of lark's parse; None
+        if the text were not read to its end (which the grammar's totality rules out)."""
         out: list[Child] = []
-        pos = 0
+        pos, line, size = 0, 0, len(text)
+        spaces: tuple[Span, ...] = ()
         lead = self._lead.match(text)
         if lead is not None and lead.group(1) is not None:
             pos = lead.end()
-            out.append((lead.group(), 0, pos))
-        extra = self._extra
-        for match in self._piece.finditer(text, pos):
-            key, colon, value, extras, trail, sep = match.groups()
+            spaces = ((lead.group(), 0, pos),)
+        piece_at, extra_at, end_at = self._piece.match, self._extra.match, self._end.match
+        while True:
+            match = piece_at(text, pos)
+            if match is None:  # cannot happen: every part of the pattern is optional
+                return None
+            key, colon, value, trail, sep = match.groups()
+            pos, ends = match.end(), 4  # `ends`: the group of the trailing space, then sep
             if colon is None:
-                if key is None:
-                    out.append(Piece("empty", [], []))
-                else:
-                    out.append(Piece("no_colon", [(key, *match.span(1))], []))
+                rule = "empty" if key is None else "no_colon"
+                parts: tuple[Span, ...] = () if key is None else ((key, *match.span(1)),)
+                colons: tuple[Span, ...] = ()
             else:
                 c_start, c_end = match.span(2)
-                parts: list[Span] = [
-                    ("", c_start, c_start) if key is None else (key, *match.span(1)),
-                    ("", c_end, c_end) if value is None else (value, *match.span(3)),
-                ]
-                colons: list[Span] = [(colon, c_start, c_end)]
-                if extras is None:
-                    out.append(Piece("item", parts, colons))
-                else:
-                    for more in extra.finditer(text, *match.span(4)):
+                key_part = ("", c_start, c_start) if key is None else (key, *match.span(1))
+                value_part = ("", c_end, c_end) if value is None else (value, *match.span(3))
+                parts, colons = (key_part, value_part), ((colon, c_start, c_end),)
+                rule = "item"
+                if pos < size and trail is None and sep is None:  # a colon follows the value
+                    rule = "extra_colons"
+                    part_list, colon_list = list(parts), list(colons)
+                    more = extra_at(text, pos)
+                    while more is not None:
                         more_colon, more_text = more.groups()
                         s, e = more.span(1)
-                        colons.append((more_colon, s, e))
-                        parts.append(
+                        colon_list.append((more_colon, s, e))
+                        part_list.append(
                             ("", e, e) if more_text is None else (more_text, *more.span(2))
                         )
-                    out.append(Piece("extra_colons", parts, colons))
+                        pos = more.end()
+                        more = extra_at(text, pos)
+                    parts, colons = tuple(part_list), tuple(colon_list)
+                    match = end_at(text, pos)
+                    if match is None:  # cannot happen, as above
+                        return None
+                    trail, sep = match.groups()
+                    pos, ends = match.end(), 1
             if trail is not None:
-                out.append((trail, *match.span(5)))
+                spaces = (*spaces, (trail, *match.span(ends)))
+            out.append(Piece(rule, parts, colons, line, spaces))
             if sep is None:
-                break
-            out.append((sep, *match.span(6)))
-        return out
+                return out if pos == size else None
+            spaces = ()
+            out.append((sep, *match.span(ends + 1)))
+            if "\n" in sep:
+                line += 1
 
 
 @lru_cache(maxsize=32)
@@ -247,6 +270,8 @@ class PairsReader(Transformer):
         #: Indices of the first and last pieces that look like pairs (set by ``read``).
         self.first_item = 0
         self.last_item = -1
+        #: `_word`'s answers, by word.
+        self._words: dict[str, tuple[bool, str | None, bool, bool, bool]] = {}
 
     # ---- pieces, bottom-up: one method per rule ------------------------------------------
     def key(self, children: list[Token]) -> Span | None:
@@ -267,70 +292,70 @@ class PairsReader(Transformer):
         """``key：value``, the trained shape."""
         key, colon_token, value = children[:3]
         colon = _span(colon_token)
-        parts = [
+        parts = (
             ("", colon[1], colon[1]) if key is None else key,
             ("", colon[2], colon[2]) if value is None else value,
-        ]
-        return Piece("item", parts, [colon])
+        )
+        return Piece("item", parts, (colon,))
 
     def extra_colons(self, children: list[Any]) -> Piece:
         """An item followed by more colons: a prefix before it or text after its label."""
-        piece = self.item(children[:3])
-        piece.rule = "extra_colons"
-        for colon, text in children[3:]:
-            piece.colons.append(colon)
-            piece.parts.append(text)
-        return piece
+        item = self.item(children[:3])
+        extras = children[3:]
+        return Piece(
+            "extra_colons",
+            item.parts + tuple(text for _, text in extras),
+            item.colons + tuple(colon for colon, _ in extras),
+        )
 
     def no_colon(self, children: list[Token]) -> Piece:
         """A piece without a colon."""
-        return Piece("no_colon", [_span(children[0])], [])
+        return Piece("no_colon", (_span(children[0]),))
 
     def empty(self, children: list[Any]) -> Piece:
         """Nothing between two separators."""
-        return Piece("empty", [], [])
+        return Piece("empty", ())
 
-    def line(self, children: list[Any]) -> list[Child]:
+    def line(self, children: list[Any]) -> list[Any]:
         """One line of the Lines layout: its pieces and the separators inside it."""
-        return [child if isinstance(child, Piece) else _span(child) for child in children]
+        return children
 
     def start(self, children: list[Any]) -> Reading:
-        """The whole answer: pieces and separators alternating, stray spaces at the ends."""
-        flat: list[Child] = []
+        """The whole answer: pieces and separators (SEPARATOR, NEWLINE) alternating, inside
+        stray spaces (LEADING_SPACE, TRAILING_SPACE), which go to the piece they touch; each
+        piece learns its line."""
+        flat: list[Any] = []
         for child in children:
             if isinstance(child, list):
                 flat.extend(child)
             else:
-                flat.append(child if isinstance(child, Piece) else _span(child))
-        return self.read(flat)
+                flat.append(child)
+        out: list[Child] = []
+        lead: tuple[Span, ...] = ()
+        trail: tuple[Span, ...] = ()
+        line = 0
+        for child in flat:
+            if isinstance(child, Piece):
+                out.append(child._replace(line=line))
+            elif child.type == "LEADING_SPACE":
+                lead = (_span(child),)
+            elif child.type == "TRAILING_SPACE":
+                trail = (_span(child),)
+            else:
+                out.append(_span(child))
+                line += "\n" in child
+        for at, spaces in ((0, lead), (-1, trail)):
+            piece = out[at]
+            if spaces and isinstance(piece, Piece):
+                out[at] = piece._replace(spaces=piece.spaces + spaces)
+        return self.read(out)
 
     # ---- the answer in context ---------------------------------------------------------------
     def read(self, children: list[Child]) -> Reading:
-        """Records and diagnostics from the flat children of ``start`` (from lark or the
-        `Scanner`): a span before the first piece is the leading stray space, one after the last
-        the trailing one (a separator is always followed by a piece), any other a separator."""
-        pieces: list[Piece] = []
-        seps: list[Span] = []
-        lead: Span | None = None
-        line = 0
-        last = len(children) - 1
-        for index, child in enumerate(children):
-            if isinstance(child, Piece):
-                child.line = line
-                pieces.append(child)
-            elif not pieces:
-                lead = child
-            elif index == last:
-                pieces[-1].spaces.append(child)
-            else:
-                seps.append(child)
-                if "\n" in child[0]:
-                    line += 1
-        if lead is not None:
-            pieces[0].spaces.insert(0, lead)
-        return self._read(pieces, seps)
-
-    def _read(self, pieces: list[Piece], seps: list[Span]) -> Reading:
+        """Records and diagnostics from pieces and separators, alternating (from ``start`` or
+        the `Scanner`)."""
+        pieces: list[Piece] = children[0::2]  # type: ignore[assignment]
+        seps: list[Span] = children[1::2]  # type: ignore[assignment]
         text, task, vocabulary, diags = self.text, self.task, self.vocabulary, self.diags
         expected, natural = self.expected, self.natural
         content = [i for i, piece in enumerate(pieces) if piece.rule != "empty"]
@@ -384,27 +409,29 @@ class PairsReader(Transformer):
                         "none needed",
                     )
 
+        # Only the last content piece can be where the output ends (cut off, at worst).
+        follow = seps[last_content] if 0 <= last_content < len(seps) else None
+        at_end = last_content if follow is None or "\n" in follow[0] else -1
+        key_value = punct.key_value
         records = reading.records
         for i in content:
             piece = pieces[i]
-            follow = seps[i] if i < len(seps) else None
-            at_end = i == last_content and (follow is None or "\n" in follow[0])
             if expected:
                 for colon, start, end in piece.colons:
-                    if colon != punct.key_value:
+                    if colon != key_value:
                         diags.add(
                             Code.PUNCTUATION,
                             start,
                             end,
-                            f"{colon!r} instead of {punct.key_value!r}",
+                            f"{colon!r} instead of {key_value!r}",
                             "read as the colon",
                         )
                 for _, start, end in piece.spaces:
                     diags.add(Code.PUNCTUATION, start, end, "stray spaces", "ignored")
             if piece.rule == "no_colon":
-                found = self._read_no_colon(piece, i, at_end)
+                found = self._read_no_colon(piece, i, i == at_end)
             else:
-                found = self._read_item(piece, at_end)
+                found = self._read_item(piece, i == at_end)
             if found is not None:
                 records.append(found)
         return reading
@@ -412,18 +439,22 @@ class PairsReader(Transformer):
     def _separators(
         self, pieces: list[Piece], seps: list[Span], content: list[int], shapes: set[Shape]
     ) -> None:
-        """Each separator compared with the canonical one, given the pieces around it."""
+        """Each separator compared with the canonical one, given the nearest content pieces
+        before and after it (found by walking `content` along with the separators)."""
         diags, natural = self.diags, self.natural
         punct = self.task.punctuation
         term_marks = _TERMINATOR_MARKS | set(punct.terminator.strip())
         newline_layout = natural and Shape.PAIRS_ON_LINES in shapes
         inline_layout = not natural and Shape.PAIRS_JOINED in shapes
+        cut = 0  # content[:cut] are the content pieces before separator k
         for k, (sep, s, e) in enumerate(seps):
-            cut = bisect_right(content, k)
-            before, after = content[max(cut - 1, 0) : cut], content[cut : cut + 1]
+            while cut < len(content) and content[cut] <= k:
+                cut += 1
+            before = content[cut - 1] if cut else -1
+            after = content[cut] if cut < len(content) else -1
             if "\n" in sep:
                 breaks = sep.count("\n")
-                if not before or not after:
+                if before < 0 or after < 0:
                     diags.add(
                         Code.PUNCTUATION, s, e, "line break or spaces around the answer", "ignored"
                     )
@@ -438,21 +469,20 @@ class PairsReader(Transformer):
                 elif sep != "\n":
                     diags.add(Code.PUNCTUATION, s, e, "spaces around a line break", "ignored")
                 continue
-            marks = "".join(ch for ch in sep if not ch.isspace())
-            next_line_start = after and pieces[after[0]].line != pieces[k].line
-            line_tail = not after or next_line_start
-            if not before or (before and pieces[before[-1]].line != pieces[k].line):
+            marks = "".join(sep.split())  # without its spaces
+            line = pieces[k].line
+            if before < 0 or pieces[before].line != line:
                 diags.add(
                     Code.EMPTY_ITEM, s, e, f"separator {marks!r} with nothing before it", "skipped"
                 )
-            elif line_tail:
+            elif after < 0 or pieces[after].line != line:  # the separator ends a line
                 if not natural or newline_layout:
-                    if not after or not natural:
+                    if after < 0 or not natural:
                         diags.add(Code.PUNCTUATION, s, e, f"line ends with {marks!r}", "ignored")
                     continue
                 if sep == punct.terminator:
                     continue
-                if len(marks) >= 2 and any(ch not in term_marks for ch in marks):
+                if len(marks) >= 2 and not term_marks.issuperset(marks):
                     diags.add(
                         Code.EMPTY_ITEM, s, e, f"empty piece at the end ({marks!r})", "skipped"
                     )
@@ -464,11 +494,8 @@ class PairsReader(Transformer):
                         f"ends with {sep!r} instead of {punct.terminator!r}",
                         "read as the terminator",
                     )
-            else:
-                if not natural and not inline_layout:
-                    continue
-                pair_marks = [ch for ch in marks if ch not in term_marks]
-                if len(marks) >= 2 and pair_marks:
+            elif natural or inline_layout:
+                if len(marks) >= 2 and not term_marks.issuperset(marks):
                     diags.add(
                         Code.EMPTY_ITEM,
                         s,
@@ -491,7 +518,8 @@ class PairsReader(Transformer):
         text, vocabulary, diags = self.text, self.vocabulary, self.diags
         parts = piece.parts
         key, ks, ke = parts[0]
-        bullet = _BULLET.match(key)
+        first = key[:1]
+        bullet = _BULLET.match(key) if first in _BULLET_STARTS or first.isdecimal() else None
         if bullet and bullet.end() < len(key):
             diags.add(
                 Code.EXTRA_TEXT,
@@ -501,7 +529,7 @@ class PairsReader(Transformer):
                 "removed",
             )
             key, ks = key[bullet.end() :], ks + bullet.end()
-            parts = [(key, ks, ke), *parts[1:]]
+            parts = ((key, ks, ke), *parts[1:])
         # At most once: the prefix goes only when the next field names a slot, which then
         # stands first.
         if (
@@ -554,9 +582,13 @@ class PairsReader(Transformer):
 
     def _read_no_colon(self, piece: Piece, index: int, at_end: bool) -> Record | None:
         """A ``no_colon`` piece: template, pair missing its colon, cut-off key, prose or junk."""
-        text, vocabulary, diags = self.text, self.vocabulary, self.diags
+        text, diags = self.text, self.diags
         word, start, end = piece.parts[0]
-        if vocabulary.is_template(word):
+        seen = self._words.get(word)
+        if seen is None:
+            seen = self._words[word] = self._word(word)
+        template, spelling, names_slot, key_prefix, numbering = seen
+        if template:
             diags.add(
                 Code.TEMPLATE_ECHO,
                 start,
@@ -565,24 +597,18 @@ class PairsReader(Transformer):
                 "dropped",
             )
             return None
-        key_spellings = vocabulary.key_spellings
-        for spelling in _longest_first(key_spellings):
-            if word.startswith(spelling) and len(word) > len(spelling):
-                rest = word[len(spelling) :]
-                kind = vocabulary.value_kind(rest)
-                if kind in (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM):
-                    cut = start + len(spelling)
-                    diags.add(
-                        Code.PUNCTUATION,
-                        cut,
-                        cut,
-                        f"missing {self.task.punctuation.key_value!r} between aspect and label",
-                        "split at the aspect name",
-                        severity=Severity.WARNING,
-                    )
-                    return record(spelling, start, cut, rest, cut, end, start, end)
-        names_slot = vocabulary.key_kind(word).names_slot
-        if at_end and (names_slot or _is_prefix_of(word, key_spellings)):
+        if spelling is not None:
+            cut = start + len(spelling)
+            diags.add(
+                Code.PUNCTUATION,
+                cut,
+                cut,
+                f"missing {self.task.punctuation.key_value!r} between aspect and label",
+                "split at the aspect name",
+                severity=Severity.WARNING,
+            )
+            return record(spelling, start, cut, word[len(spelling) :], cut, end, start, end)
+        if at_end and (names_slot or key_prefix):
             diags.add(
                 Code.TRUNCATED,
                 start,
@@ -593,7 +619,7 @@ class PairsReader(Transformer):
             if names_slot:
                 return record(word, start, end, None, end, end, start, end)
             return None
-        if _NUMBERING.match(word):
+        if numbering:
             diags.add(Code.EXTRA_TEXT, start, end, f"list numbering {word!r}", "removed")
         elif index < self.first_item or index > self.last_item:
             diags.add(
@@ -612,6 +638,24 @@ class PairsReader(Transformer):
                 "dropped",
             )
         return None
+
+    def _word(self, word: str) -> tuple[bool, str | None, bool, bool, bool]:
+        """What the vocabulary says of a piece without a colon: (a template echo, the aspect
+        spelling it starts with when a label follows, names a slot, begins a slot's spelling,
+        list numbering). Asked once per distinct word: runs of one word stay cheap."""
+        vocabulary = self.vocabulary
+        template = vocabulary.is_template(word)
+        spelling = None
+        if not template:
+            for candidate in _longest_first(vocabulary.key_spellings):
+                if word.startswith(candidate) and len(word) > len(candidate):
+                    kind = vocabulary.value_kind(word[len(candidate) :])
+                    if kind in (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM):
+                        spelling = candidate
+                        break
+        names_slot = vocabulary.key_kind(word).names_slot
+        key_prefix = _is_prefix_of(word, vocabulary.key_spellings)
+        return template, spelling, names_slot, key_prefix, bool(_NUMBERING.match(word))
 
 
 @lru_cache(maxsize=64)
@@ -645,6 +689,26 @@ def _ends_in_cut(piece: Piece, vocabulary: Vocabulary, is_last: bool) -> bool:
     return vocabulary.value_kind(value) is ValueKind.NONE
 
 
+#: From this length on the cycle collector is paused while the reader runs (see `_no_gc`).
+_PAUSE_GC_FROM = 50_000
+
+
+@contextmanager
+def _no_gc(size: int) -> Iterator[None]:
+    """Pause Python's cycle collector while a long text is read. The reader makes no reference
+    cycles, and on a long output the collector's repeated passes over the growing lists of
+    pieces, records and diagnostics cost a quarter of the read, more the longer the text. It
+    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force)."""
+    if size < _PAUSE_GC_FROM or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_pairs(
     text: str,
     fmt: str,
@@ -658,6 +722,8 @@ def read_pairs(
     `engine` "lark", by lark's parse of the tolerant grammar (the same result, slower)."""
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
-    if engine == "lark":
-        return reader.transform(pairs_parser(fmt, marks).parse(text))
-    return reader.read(scanner(fmt, marks).children(text))
+    with _no_gc(len(text)):
+        children = scanner(fmt, marks).children(text) if engine == "scanner" else None
+        if children is None:
+            return reader.transform(pairs_parser(fmt, marks).parse(text))
+        return reader.read(children)
