@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from lark import Lark, Token
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer
+from lark.lexer import Lexer, TerminalDef
 
 _HERE = Path(__file__).resolve().parent
 
@@ -97,6 +97,16 @@ class RegexLexer(Lexer):
 @cache
 def parser_for(grammar_file: str) -> Lark:
     """An LALR parser with the basic lexer for one grammar file, built once and reused."""
+    return build_parser(grammar_file)
+
+
+def build_parser(
+    grammar_file: str,
+    edit_terminals: Callable[[TerminalDef], Any] | None = None,
+    strict: bool = False,
+) -> Lark:
+    """A new LALR parser for one grammar file; `edit_terminals` may adjust terminal patterns
+    (lark's hook, run after the grammar is compiled), `strict` makes LALR conflicts errors."""
     folder = grammar_dir()
     return Lark.open(
         str(folder / grammar_file),
@@ -105,6 +115,8 @@ def parser_for(grammar_file: str) -> Lark:
         propagate_positions=False,
         maybe_placeholders=False,
         import_paths=[str(folder)],
+        edit_terminals=edit_terminals,
+        strict=strict,
     )
 
 

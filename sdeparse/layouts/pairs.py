@@ -1,38 +1,57 @@
-"""Reader of the key-value layouts (Natural, Lines): grammar parse, then token-by-token
-comparison with the task's canonical punctuation, yielding records and syntax diagnostics."""
+"""Reader of the key-value layouts (Natural, Lines).
+
+The tolerant grammars (``grammars/natural.lark``, ``lines.lark``, sharing ``pairs.lark``) name
+every piece of an answer: an item, an item with extra colons, a piece without a colon, an empty
+piece, and the separators and stray spaces around them. `PairsReader` is a lark Transformer
+with one method per rule: the pieces are built bottom-up, and ``start``, which sees them all,
+compares them with the task's canonical punctuation to give records and syntax diagnostics.
+
+The grammars are specialised to a task's own colon and separators through lark's
+``edit_terminals`` (`Marks`). Their language is regular, so `Scanner`, compiled from the
+grammar's own terminals, reads the same pieces with one regex match per piece; it is the hot
+path, and tests check that it hands ``start`` what lark's parse does.
+"""
 
 from __future__ import annotations
 
+import gc
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
-from lark import Lark, Tree
+from lark import Lark, Token, Transformer
+from lark.lexer import PatternRE, TerminalDef
 
 from ..diagnostics import Code, Severity
-from ..grammar import GRAMMAR_OF_FORMAT, RegexLexer, Tok, grammar_text, parser_for
+from ..grammar import GRAMMAR_OF_FORMAT, build_parser
 from ..records import Diagnostics, Record, preview, record
 from ..task import Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
+_BULLET_STARTS = frozenset("-*•·(#")  # and digits: a key starting otherwise has no marker
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}\)?|[-*•·]+|#+)$")
 _TERMINATOR_MARKS = frozenset("。．.")
 
+#: (text, start, end) of a token or of a field between colons.
+Span = tuple[str, int, int]
 
-@dataclass(slots=True)
-class _Segment:
-    """A stretch between separators: its texts split at colons, with positions."""
 
-    parts: list[tuple[str, int, int]] = field(default_factory=list)
-    colons: list[Tok] = field(default_factory=list)
-    spaces: list[Tok] = field(default_factory=list)
+class Piece(NamedTuple):
+    """What stands between two separators, named by the grammar rule it matched (``item``,
+    ``extra_colons``, ``no_colon`` or ``empty``): its fields around the colons (one more than
+    the colons; none when empty), the colons, the index of its line, and the stray spaces at
+    the ends of the output that touch it. Tuples of strings and ints all the way down, which
+    the cycle collector soon stops tracking (a long output has many pieces)."""
+
+    rule: str
+    parts: tuple[Span, ...]
+    colons: tuple[Span, ...] = ()
     line: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not self.colons and not any(text for text, _, _ in self.parts)
+    spaces: tuple[Span, ...] = ()
 
     @property
     def start(self) -> int:
@@ -43,213 +62,412 @@ class _Segment:
         return self.parts[-1][2]
 
 
-def _flatten(tree: Tree) -> list:
-    """Segments (token lists) and separator tokens, alternating, whatever the grammar nesting."""
-    out: list = []
-    for child in tree.children:
-        if isinstance(child, Tree):
-            if child.data == "segment":
-                out.append(child.children)
-            else:
-                out.extend(_flatten(child))
-        else:
-            out.append(child)
-    return out
+#: What the reader reads: pieces and the separators between them, alternating.
+Child = Piece | Span
 
 
-@lru_cache(maxsize=32)
-def _colon_run(colon: str) -> re.Pattern:
-    """Where the colon sits inside a PAIR token (the task's own colon included)."""
-    chars = "".join("\\" + ch if ch in "\\]^-[" else ch for ch in _COLONS + colon)
-    return re.compile(rf"[^\S\n]*[{chars}](?:[^\S\n]*[{chars}])*[^\S\n]*")
+# ---- specialising the grammar to a task's marks ----------------------------------------------
+
+#: The spaces other than the newline (what ``[^\S\n]`` matches), as the inside of a class.
+SPACES = "\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_STOCK_COLONS = "：:"
+_STOCK_SEPARATORS = "，,；;、。．."
 
 
-def _split_pairs(tokens: list[Tok], colon_run: re.Pattern) -> list[Tok]:
-    """PAIR tokens back into TEXT, COLON, TEXT, positions kept."""
-    out: list[Tok] = []
-    for tok in tokens:
-        if tok.type != "PAIR":
-            out.append(tok)
-            continue
-        value, start = tok.value, tok.start_pos
-        found = colon_run.search(value)
-        if found is None:  # cannot happen: a PAIR token holds a colon by its definition
-            out.append(tok)
-            continue
-        a, b = found.span()
-        out.append(Tok("TEXT", value[:a], start, tok.line, None, None, None, start + a))
-        out.append(Tok("COLON", value[a:b], start + a, tok.line, None, None, None, start + b))
-        out.append(Tok("TEXT", value[b:], start + b, tok.line, None, None, None, tok.end_pos))
-    return out
+def _char_class(chars: str) -> str:
+    return "".join("\\" + ch if ch in "\\]^-[" else ch for ch in chars)
 
 
-def _segment(tokens: list[Tok], at: int, line: int) -> _Segment:
-    seg = _Segment(line=line)
-    text, start, end = "", at, at
-    for tok in tokens:
-        kind = tok.type
-        if kind == "TEXT":
-            text, start, end = tok.value, tok.start_pos, tok.end_pos
-        elif kind == "COLON":
-            seg.parts.append((text, start, end if text else tok.start_pos))
-            seg.colons.append(tok)
-            text, start, end = "", tok.end_pos, tok.end_pos
-        else:
-            seg.spaces.append(tok)
-            if not text:
-                start = end = tok.end_pos
-    seg.parts.append((text, start, end))
-    return seg
+@dataclass(frozen=True)
+class Marks:
+    """The characters the tolerant grammar reads as colons and separators: the stock ones plus
+    the task's own (a one-character colon such as ``=``, separators such as ``|``), and colons
+    of several characters (``->``, ``=>``), which text may then not contain."""
 
+    colons: str = _STOCK_COLONS
+    colon_words: tuple[str, ...] = ()
+    separators: str = _STOCK_SEPARATORS
 
-def _ends_in_cut(seg: _Segment, vocabulary: Vocabulary, is_last: bool) -> bool:
-    """Whether the last piece is an item cut off before its label (reported as truncated)."""
-    if not is_last:
-        return False
-    value = seg.parts[-1][0] if seg.colons else ""
-    return vocabulary.value_kind(value) is ValueKind.NONE
-
-
-_COLONS = "：:"
-_SEPARATORS = "，,；;、。．."
-
-
-#: Stands in for a colon of several characters (-> or =>) while the grammar reads the text;
-#: one stand-in per character, so every position stays where it was.
-_COLON_STAND_IN = "\ue000"
-
-
-def _extra_marks(task: Task) -> tuple[str, str]:
-    """The task's own colon and separators the stock grammar lacks (=, | or a stand-in)."""
-    punct = task.punctuation
-    if len(punct.key_value.strip()) > 1:
-        return _COLON_STAND_IN, _extra_separators(task)
-    colon = "".join(ch for ch in punct.key_value.strip() if ch not in _COLONS)
-    return colon, _extra_separators(task)
-
-
-def _extra_separators(task: Task) -> str:
-    punct = task.punctuation
-    return "".join(
-        dict.fromkeys(
-            ch
-            for mark in (punct.pair_separator, punct.terminator)
-            for ch in mark.strip()
-            if ch not in _SEPARATORS
+    @classmethod
+    def of(cls, task: Task) -> Marks:
+        """The marks of a task's punctuation."""
+        punct = task.punctuation
+        separators = _STOCK_SEPARATORS + "".join(
+            dict.fromkeys(
+                ch
+                for mark in (punct.pair_separator, punct.terminator)
+                for ch in mark.strip()
+                if ch not in _STOCK_SEPARATORS
+            )
         )
-    )
+        colon = punct.key_value.strip()
+        if len(colon) > 1:
+            return cls(_STOCK_COLONS, (colon,), separators)
+        extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
+        return cls(_STOCK_COLONS + extra, (), separators)
 
-
-def _with_stand_ins(tokens: list[Tok], text: str) -> list[Tok]:
-    """Tokens that held a stand-in colon, given back their own text."""
-    return [
-        Tok(t.type, text[t.start_pos : t.end_pos], t.start_pos, t.line, None, None, None, t.end_pos)
-        if _COLON_STAND_IN in t
-        else t
-        for t in tokens
-    ]
+    def patterns(self) -> dict[str, str]:
+        """The regexps of the terminals that depend on the marks (TEXT, COLON, SEPARATOR);
+        for the stock marks, exactly those written in ``grammars/pairs.lark``."""
+        colons, seps = _char_class(self.colons), _char_class(self.separators)
+        # Raw newlines, as lark makes of the grammar's \n: the stock patterns compare equal.
+        space = "[^\\S\n]"
+        edge = f"[^\\s{colons}{seps}]"
+        inner = f"[^\n{colons}{seps}]"
+        colon = f"[{colons}]"
+        colon_run = f"[{SPACES}{colons}]*"
+        if self.colon_words:
+            words = "|".join(re.escape(word) for word in self.colon_words)
+            colon = f"(?:{colon}|{words})"
+            colon_run = f"(?:[{SPACES}{colons}]|{words})*"
+            edge = f"(?!{words}){edge}"
+            inner = f"(?:(?!{words}){inner})"
+        return {
+            "TEXT": f"{edge}(?:{inner}*{edge})?",
+            "COLON": f"{space}*{colon}{colon_run}",
+            "SEPARATOR": f"{space}*[{seps}][{SPACES}{seps}]*",
+        }
 
 
 @lru_cache(maxsize=32)
-def _parser(fmt: str, colon: str, seps: str) -> Lark:
-    """The stock parser, or one whose colon and separator classes also hold the task's marks."""
-    if not colon and not seps:
-        return parser_for(GRAMMAR_OF_FORMAT[fmt])
+def pairs_parser(fmt: str, marks: Marks = Marks()) -> Lark:
+    """The tolerant LALR parser of a layout ("natural" or "lines"), its colon and separator
+    terminals rebuilt for `marks`; built once per (layout, marks), conflicts being errors."""
+    patterns = marks.patterns() if marks != Marks() else {}
 
-    def cls(chars: str) -> str:
-        return "".join("\\" + ch if ch in "\\]^-/[" else ch for ch in chars)
+    def edit(terminal: TerminalDef) -> None:
+        if terminal.name in patterns:
+            terminal.pattern = PatternRE(patterns[terminal.name])
 
-    main = re.sub(r"^%import.*$", "", grammar_text(GRAMMAR_OF_FORMAT[fmt]), flags=re.M)
-    terms = grammar_text("pairs_terminals.lark")
-    terms = terms.replace(_COLONS, _COLONS + cls(colon)).replace(
-        _SEPARATORS, _SEPARATORS + cls(seps)
-    )
-    return Lark(
-        main + "\n" + terms,
-        parser="lalr",
-        lexer=RegexLexer,
-        propagate_positions=False,
-        maybe_placeholders=False,
-    )
+    return build_parser(GRAMMAR_OF_FORMAT[fmt], edit_terminals=edit, strict=True)
+
+
+# ---- the scanner: the same pieces, one regex match per piece ---------------------------------
+
+
+class Scanner:
+    """Reads a text into what ``start`` makes of lark's parse (pieces and separators,
+    alternating), with regexes joined from the grammar's own terminals.
+
+    The lexer's tokens are decided by character classes alone, so a piece is the regular
+    expression ``TEXT? (COLON TEXT?)? (COLON TEXT?)* TRAILING_SPACE? (SEPARATOR | NEWLINE)?``
+    over them. One match reads the usual piece (an item, a piece without a colon, an empty
+    one); the extra colons, where there are any, are read one match each, so that no regex
+    repeats a group (Python's engine keeps a backtracking entry per turn of one)."""
+
+    def __init__(self, parser: Lark) -> None:
+        pattern = {t.name: t.pattern.to_regexp() for t in parser.terminals}
+        text, colon = pattern["TEXT"], pattern["COLON"]
+        end = f"({pattern['TRAILING_SPACE']})?({pattern['SEPARATOR']}|{pattern['NEWLINE']})?"
+        # Spaces at the start are stray only where no colon, separator or newline (tried first
+        # by the lexer, being of higher priority) absorbs them.
+        self._lead = re.compile(
+            f"(?:{colon}|{pattern['SEPARATOR']}|{pattern['NEWLINE']})|({pattern['LEADING_SPACE']})"
+        )
+        self._piece = re.compile(f"({text})?(?:({colon})({text})?)?{end}")
+        self._extra = re.compile(f"({colon})({text})?")
+        self._end = re.compile(end)
+
+    def children(self, text: str) -> list[Child] | None:
+        """Pieces and separators, alternating, as ``start`` makes them of lark's parse; None
+        if the text were not read to its end (which the grammar's totality rules out)."""
+        out: list[Child] = []
+        pos, line, size = 0, 0, len(text)
+        spaces: tuple[Span, ...] = ()
+        lead = self._lead.match(text)
+        if lead is not None and lead.group(1) is not None:
+            pos = lead.end()
+            spaces = ((lead.group(), 0, pos),)
+        piece_at, extra_at, end_at = self._piece.match, self._extra.match, self._end.match
+        # One str object per distinct text: answers repeat a few keys, labels and marks, and a
+        # long output's pieces then take a third less memory (and are read faster).
+        known: dict[str, str] = {}
+        same = known.setdefault
+        while True:
+            match = piece_at(text, pos)
+            if match is None:  # cannot happen: every part of the pattern is optional
+                return None
+            key, colon, value, trail, sep = match.groups()
+            pos, ends = match.end(), 4  # `ends`: the group of the trailing space, then sep
+            if colon is None:
+                rule = "empty" if key is None else "no_colon"
+                parts: tuple[Span, ...] = () if key is None else ((same(key, key), *match.span(1)),)
+                colons: tuple[Span, ...] = ()
+            else:
+                c_start, c_end = match.span(2)
+                key_part = (
+                    ("", c_start, c_start) if key is None else (same(key, key), *match.span(1))
+                )
+                value_part = (
+                    ("", c_end, c_end) if value is None else (same(value, value), *match.span(3))
+                )
+                parts, colons = (key_part, value_part), ((same(colon, colon), c_start, c_end),)
+                rule = "item"
+                if pos < size and trail is None and sep is None:  # a colon follows the value
+                    rule = "extra_colons"
+                    part_list, colon_list = list(parts), list(colons)
+                    more = extra_at(text, pos)
+                    while more is not None:
+                        more_colon, more_text = more.groups()
+                        s, e = more.span(1)
+                        colon_list.append((same(more_colon, more_colon), s, e))
+                        part_list.append(
+                            ("", e, e)
+                            if more_text is None
+                            else (same(more_text, more_text), *more.span(2))
+                        )
+                        pos = more.end()
+                        more = extra_at(text, pos)
+                    parts, colons = tuple(part_list), tuple(colon_list)
+                    match = end_at(text, pos)
+                    if match is None:  # cannot happen, as above
+                        return None
+                    trail, sep = match.groups()
+                    pos, ends = match.end(), 1
+            if trail is not None:
+                spaces = (*spaces, (trail, *match.span(ends)))
+            out.append(Piece(rule, parts, colons, line, spaces))
+            if sep is None:
+                return out if pos == size else None
+            spaces = ()
+            out.append((same(sep, sep), *match.span(ends + 1)))
+            if "\n" in sep:
+                line += 1
+
+
+@lru_cache(maxsize=32)
+def scanner(fmt: str, marks: Marks = Marks()) -> Scanner:
+    """The scanner of a layout's tolerant grammar for `marks`, built once."""
+    return Scanner(pairs_parser(fmt, marks))
+
+
+# ---- the reader ------------------------------------------------------------------------------
+
+
+def _span(token: Token) -> Span:
+    return (str(token), token.start_pos or 0, token.end_pos or 0)
 
 
 def _is_prefix_of(word: str, candidates) -> bool:
     return bool(word) and any(c != word and c.startswith(word) for c in candidates)
 
 
-def read_pairs(
-    text: str,
-    fmt: str,
-    task: Task,
-    vocabulary: Vocabulary,
-    diags: Diagnostics,
-    expected: bool = True,
-) -> Reading:
-    """Records of a Natural (`fmt` "natural") or Lines answer. With `expected` False (the design
-    was trained on another layout) punctuation is not compared with a canonical spelling."""
-    colon, seps_extra = _extra_marks(task)
-    long_colon = task.punctuation.key_value.strip() if colon == _COLON_STAND_IN else ""
-    read = text.replace(long_colon, _COLON_STAND_IN * len(long_colon)) if long_colon else text
-    tree = _parser(fmt, colon, seps_extra).parse(read)
-    colon_run = _colon_run(colon)
-    flat = _flatten(tree)
-    raw_segments, seps = flat[0::2], flat[1::2]
-    segments: list[_Segment] = []
-    line, at = 0, 0
-    for index, tokens in enumerate(raw_segments):
-        pieces = _split_pairs(tokens, colon_run)
-        if long_colon:
-            pieces = _with_stand_ins(pieces, text)
-        segments.append(_segment(pieces, at, line))
-        if index < len(seps):
-            sep = seps[index]
-            at = sep.end_pos
-            if sep.type == "NEWLINE":
-                line += 1
-    content = [i for i, seg in enumerate(segments) if not seg.empty]
-    lead = _lead_in(segments, content, vocabulary)
-    if lead is not None:
-        seg = segments[lead]
-        diags.add(
-            Code.EXTRA_TEXT,
-            seg.start,
-            seg.colons[-1].end_pos,
-            f"prefix {preview(text[seg.start : seg.colons[-1].end_pos])!r} before the answer",
-            "removed",
+class PairsReader(Transformer):
+    """Records and syntax diagnostics of a Natural or Lines answer, one method per grammar rule.
+
+    The rule methods build `Piece`s bottom-up; ``start`` sees every piece with its separators,
+    so it decides what needs context (a lead-in such as ``输出：``, where the answer begins and
+    ends, which separators sit at a line's end) and reads each piece by its rule. With
+    `expected` False (the design was trained on another layout) punctuation is not compared
+    with a canonical spelling."""
+
+    def __init__(
+        self,
+        text: str,
+        fmt: str,
+        task: Task,
+        vocabulary: Vocabulary,
+        diags: Diagnostics,
+        expected: bool = True,
+    ) -> None:
+        super().__init__()
+        self.text = text
+        self.natural = fmt == "natural"
+        self.task = task
+        self.vocabulary = vocabulary
+        self.diags = diags
+        self.expected = expected
+        #: Indices of the first and last pieces that look like pairs (set by ``read``).
+        self.first_item = 0
+        self.last_item = -1
+        #: `_word`'s answers, by word.
+        self._words: dict[str, tuple[bool, str | None, bool, bool, bool]] = {}
+
+    # ---- pieces, bottom-up: one method per rule ------------------------------------------
+    def key(self, children: list[Token]) -> Span | None:
+        """The text before the first colon (None when empty: its place is the colon's)."""
+        return _span(children[0]) if children else None
+
+    def value(self, children: list[Token]) -> Span | None:
+        """The text after the colon (None when empty)."""
+        return _span(children[0]) if children else None
+
+    def extra(self, children: list[Token]) -> tuple[Span, Span]:
+        """One more colon and the text after it."""
+        colon = _span(children[0])
+        end = colon[2]
+        return colon, _span(children[1]) if len(children) > 1 else ("", end, end)
+
+    def item(self, children: list[Any]) -> Piece:
+        """``key：value``, the trained shape."""
+        key, colon_token, value = children[:3]
+        colon = _span(colon_token)
+        parts = (
+            ("", colon[1], colon[1]) if key is None else key,
+            ("", colon[2], colon[2]) if value is None else value,
         )
-        content.remove(lead)
-    pair_like = [
-        i for i, seg in enumerate(segments) if seg.colons and seg.parts[0][0] and i != lead
-    ]
-    first_item = pair_like[0] if pair_like else len(segments)
-    last_item = pair_like[-1] if pair_like else -1
-    last_content = content[-1] if content else -1
+        return Piece("item", parts, (colon,))
 
-    natural = fmt == "natural"
-    punct = task.punctuation
-    term_marks = _TERMINATOR_MARKS | set(punct.terminator.strip())
-    reading = Reading([])
-    if pair_like:
-        per_line: dict[int, int] = {}
-        for i in pair_like:
-            per_line[segments[i].line] = per_line.get(segments[i].line, 0) + 1
-        reading.lines_with_pairs = len(per_line)
-        if len(per_line) >= 2:
-            reading.shapes.add(Shape.PAIRS_ON_LINES)
-        if max(per_line.values()) >= 2:
-            reading.shapes.add(Shape.PAIRS_JOINED)
-    newline_layout = expected and natural and Shape.PAIRS_ON_LINES in reading.shapes
-    inline_layout = expected and not natural and Shape.PAIRS_JOINED in reading.shapes
+    def extra_colons(self, children: list[Any]) -> Piece:
+        """An item followed by more colons: a prefix before it or text after its label."""
+        item = self.item(children[:3])
+        extras = children[3:]
+        return Piece(
+            "extra_colons",
+            item.parts + tuple(text for _, text in extras),
+            item.colons + tuple(colon for colon, _ in extras),
+        )
 
-    # ---- separators ---------------------------------------------------------------------
-    if expected:
-        for k, sep in enumerate(seps):
-            cut = bisect_right(content, k)
-            before, after = content[max(cut - 1, 0) : cut], content[cut : cut + 1]
-            s, e = sep.start_pos, sep.end_pos
-            if sep.type == "NEWLINE":
-                breaks = sep.value.count("\n")
-                if not before or not after:
+    def no_colon(self, children: list[Token]) -> Piece:
+        """A piece without a colon."""
+        return Piece("no_colon", (_span(children[0]),))
+
+    def empty(self, children: list[Any]) -> Piece:
+        """Nothing between two separators."""
+        return Piece("empty", ())
+
+    def line(self, children: list[Any]) -> list[Any]:
+        """One line of the Lines layout: its pieces and the separators inside it."""
+        return children
+
+    def start(self, children: list[Any]) -> Reading:
+        """The whole answer: pieces and separators (SEPARATOR, NEWLINE) alternating, inside
+        stray spaces (LEADING_SPACE, TRAILING_SPACE), which go to the piece they touch; each
+        piece learns its line."""
+        flat: list[Any] = []
+        for child in children:
+            if isinstance(child, list):
+                flat.extend(child)
+            else:
+                flat.append(child)
+        out: list[Child] = []
+        lead: tuple[Span, ...] = ()
+        trail: tuple[Span, ...] = ()
+        line = 0
+        for child in flat:
+            if isinstance(child, Piece):
+                out.append(child._replace(line=line))
+            elif child.type == "LEADING_SPACE":
+                lead = (_span(child),)
+            elif child.type == "TRAILING_SPACE":
+                trail = (_span(child),)
+            else:
+                out.append(_span(child))
+                line += "\n" in child
+        for at, spaces in ((0, lead), (-1, trail)):
+            piece = out[at]
+            if spaces and isinstance(piece, Piece):
+                out[at] = piece._replace(spaces=piece.spaces + spaces)
+        return self.read(out)
+
+    # ---- the answer in context ---------------------------------------------------------------
+    def read(self, children: list[Child]) -> Reading:
+        """Records and diagnostics from pieces and separators, alternating (from ``start`` or
+        the `Scanner`)."""
+        pieces: list[Piece] = children[0::2]  # type: ignore[assignment]
+        seps: list[Span] = children[1::2]  # type: ignore[assignment]
+        text, task, vocabulary, diags = self.text, self.task, self.vocabulary, self.diags
+        expected, natural = self.expected, self.natural
+        content = [i for i, piece in enumerate(pieces) if piece.rule != "empty"]
+        lead = _lead_in(pieces, content, vocabulary)
+        if lead is not None:
+            piece = pieces[lead]
+            diags.add(
+                Code.EXTRA_TEXT,
+                piece.start,
+                piece.colons[-1][2],
+                f"prefix {preview(text[piece.start : piece.colons[-1][2]])!r} before the answer",
+                "removed",
+            )
+            content.remove(lead)
+        pair_like = [
+            i for i, piece in enumerate(pieces) if piece.colons and piece.parts[0][0] and i != lead
+        ]
+        self.first_item = pair_like[0] if pair_like else len(pieces)
+        self.last_item = pair_like[-1] if pair_like else -1
+        last_content = content[-1] if content else -1
+
+        punct = task.punctuation
+        reading = Reading([])
+        if pair_like:
+            per_line: dict[int, int] = {}
+            for i in pair_like:
+                per_line[pieces[i].line] = per_line.get(pieces[i].line, 0) + 1
+            reading.lines_with_pairs = len(per_line)
+            if len(per_line) >= 2:
+                reading.shapes.add(Shape.PAIRS_ON_LINES)
+            if max(per_line.values()) >= 2:
+                reading.shapes.add(Shape.PAIRS_JOINED)
+        if expected:
+            self._separators(pieces, seps, content, reading.shapes)
+            if (
+                natural
+                and Shape.PAIRS_ON_LINES not in reading.shapes
+                and last_content >= 0
+                and not _ends_in_cut(
+                    pieces[last_content], vocabulary, last_content == len(pieces) - 1
+                )
+            ):
+                follow = seps[last_content] if last_content < len(seps) else None
+                if (follow is None or "\n" in follow[0]) and punct.terminator:
+                    end_at = pieces[last_content].end
+                    diags.add(
+                        Code.PUNCTUATION,
+                        end_at,
+                        end_at,
+                        f"missing terminator {punct.terminator!r}",
+                        "none needed",
+                    )
+
+        # Only the last content piece can be where the output ends (cut off, at worst).
+        follow = seps[last_content] if 0 <= last_content < len(seps) else None
+        at_end = last_content if follow is None or "\n" in follow[0] else -1
+        key_value = punct.key_value
+        records = reading.records
+        for i in content:
+            piece = pieces[i]
+            if expected:
+                for colon, start, end in piece.colons:
+                    if colon != key_value:
+                        diags.add(
+                            Code.PUNCTUATION,
+                            start,
+                            end,
+                            f"{colon!r} instead of {key_value!r}",
+                            "read as the colon",
+                        )
+                for _, start, end in piece.spaces:
+                    diags.add(Code.PUNCTUATION, start, end, "stray spaces", "ignored")
+            if piece.rule == "no_colon":
+                found = self._read_no_colon(piece, i, i == at_end)
+            else:
+                found = self._read_item(piece, i == at_end)
+            if found is not None:
+                records.append(found)
+        return reading
+
+    def _separators(
+        self, pieces: list[Piece], seps: list[Span], content: list[int], shapes: set[Shape]
+    ) -> None:
+        """Each separator compared with the canonical one, given the nearest content pieces
+        before and after it (found by walking `content` along with the separators)."""
+        diags, natural = self.diags, self.natural
+        punct = self.task.punctuation
+        term_marks = _TERMINATOR_MARKS | set(punct.terminator.strip())
+        newline_layout = natural and Shape.PAIRS_ON_LINES in shapes
+        inline_layout = not natural and Shape.PAIRS_JOINED in shapes
+        pair_separator = punct.pair_separator
+        # The canonical separator between two pairs says nothing, unless it is itself a run.
+        quiet = pair_separator if len("".join(pair_separator.split())) < 2 else None
+        cut = 0  # content[:cut] are the content pieces before separator k
+        for k, (sep, s, e) in enumerate(seps):
+            while cut < len(content) and content[cut] <= k:
+                cut += 1
+            before = content[cut - 1] if cut else -1
+            after = content[cut] if cut < len(content) else -1
+            if "\n" in sep:
+                breaks = sep.count("\n")
+                if before < 0 or after < 0:
                     diags.add(
                         Code.PUNCTUATION, s, e, "line break or spaces around the answer", "ignored"
                     )
@@ -261,24 +479,31 @@ def read_pairs(
                         f"{breaks - 1} blank line(s) between items",
                         "skipped",
                     )
-                elif sep.value != "\n":
+                elif sep != "\n":
                     diags.add(Code.PUNCTUATION, s, e, "spaces around a line break", "ignored")
                 continue
-            marks = "".join(ch for ch in sep.value if not ch.isspace())
-            next_line_start = after and segments[after[0]].line != segments[k].line
-            line_tail = not after or next_line_start
-            if not before or (before and segments[before[-1]].line != segments[k].line):
+            line = pieces[k].line
+            if (
+                sep == quiet
+                and natural
+                and before >= 0
+                and after >= 0
+                and pieces[before].line == line == pieces[after].line
+            ):
+                continue
+            marks = "".join(sep.split())  # without its spaces
+            if before < 0 or pieces[before].line != line:
                 diags.add(
                     Code.EMPTY_ITEM, s, e, f"separator {marks!r} with nothing before it", "skipped"
                 )
-            elif line_tail:
+            elif after < 0 or pieces[after].line != line:  # the separator ends a line
                 if not natural or newline_layout:
-                    if not after or not natural:
+                    if after < 0 or not natural:
                         diags.add(Code.PUNCTUATION, s, e, f"line ends with {marks!r}", "ignored")
                     continue
-                if sep.value == punct.terminator:
+                if sep == punct.terminator:
                     continue
-                if len(marks) >= 2 and any(ch not in term_marks for ch in marks):
+                if len(marks) >= 2 and not term_marks.issuperset(marks):
                     diags.add(
                         Code.EMPTY_ITEM, s, e, f"empty piece at the end ({marks!r})", "skipped"
                     )
@@ -287,14 +512,11 @@ def read_pairs(
                         Code.PUNCTUATION,
                         s,
                         e,
-                        f"ends with {sep.value!r} instead of {punct.terminator!r}",
+                        f"ends with {sep!r} instead of {punct.terminator!r}",
                         "read as the terminator",
                     )
-            else:
-                if not natural and not inline_layout:
-                    continue
-                pair_marks = [ch for ch in marks if ch not in term_marks]
-                if len(marks) >= 2 and pair_marks:
+            elif natural or inline_layout:
+                if len(marks) >= 2 and not term_marks.issuperset(marks):
                     diags.add(
                         Code.EMPTY_ITEM,
                         s,
@@ -302,63 +524,23 @@ def read_pairs(
                         f"empty piece between separators ({marks!r})",
                         "skipped",
                     )
-                elif natural and sep.value != punct.pair_separator:
+                elif natural and sep != pair_separator:
                     diags.add(
                         Code.PUNCTUATION,
                         s,
                         e,
-                        f"{sep.value!r} between pairs instead of {punct.pair_separator!r}",
+                        f"{sep!r} between pairs instead of {pair_separator!r}",
                         "read as the pair separator",
                     )
-        if (
-            natural
-            and not newline_layout
-            and last_content >= 0
-            and not _ends_in_cut(
-                segments[last_content], vocabulary, last_content == len(segments) - 1
-            )
-        ):
-            follow = seps[last_content] if last_content < len(seps) else None
-            if (follow is None or follow.type == "NEWLINE") and punct.terminator:
-                end_at = segments[last_content].end
-                diags.add(
-                    Code.PUNCTUATION,
-                    end_at,
-                    end_at,
-                    f"missing terminator {punct.terminator!r}",
-                    "none needed",
-                )
 
-    # ---- segments -----------------------------------------------------------------------
-    items = reading.records
-    for i in content:
-        seg = segments[i]
-        follow = seps[i] if i < len(seps) else None
-        at_end = i == last_content and (follow is None or follow.type == "NEWLINE")
-        if expected:
-            for colon in seg.colons:
-                if colon.value != punct.key_value:
-                    diags.add(
-                        Code.PUNCTUATION,
-                        colon.start_pos,
-                        colon.end_pos,
-                        f"{colon.value!r} instead of {punct.key_value!r}",
-                        "read as the colon",
-                    )
-            for space in seg.spaces:
-                diags.add(
-                    Code.PUNCTUATION, space.start_pos, space.end_pos, "stray spaces", "ignored"
-                )
-        if not seg.colons:
-            items_or_none = _text_only(
-                text, seg, i, task, vocabulary, diags, at_end, first_item, last_item
-            )
-            if items_or_none is not None:
-                items.append(items_or_none)
-            continue
-        parts = list(seg.parts)
+    def _read_item(self, piece: Piece, at_end: bool) -> Record | None:
+        """An ``item`` or ``extra_colons`` piece: list markers and prefixes before the aspect,
+        text after the label, a missing aspect, a label cut off at the end."""
+        text, vocabulary, diags = self.text, self.vocabulary, self.diags
+        parts = piece.parts
         key, ks, ke = parts[0]
-        bullet = _BULLET.match(key)
+        first = key[:1]
+        bullet = _BULLET.match(key) if first in _BULLET_STARTS or first.isdecimal() else None
         if bullet and bullet.end() < len(key):
             diags.add(
                 Code.EXTRA_TEXT,
@@ -368,8 +550,10 @@ def read_pairs(
                 "removed",
             )
             key, ks = key[bullet.end() :], ks + bullet.end()
-            parts[0] = (key, ks, ke)
-        while (
+            parts = ((key, ks, ke), *parts[1:])
+        # At most once: the prefix goes only when the next field names a slot, which then
+        # stands first.
+        if (
             len(parts) >= 3
             and vocabulary.key_kind(parts[0][0]) is KeyKind.UNKNOWN
             and vocabulary.key_kind(parts[1][0]).names_slot
@@ -391,15 +575,16 @@ def read_pairs(
                 f"text after the label: {preview(text[ve : parts[-1][2]])!r}",
                 "removed",
             )
+        start, end = piece.start, piece.end
         if not key:
             diags.add(
                 Code.MALFORMED_ITEM,
-                seg.start,
-                seg.end,
-                f"no aspect before the colon in {preview(text[seg.start : seg.end])!r}",
+                start,
+                end,
+                f"no aspect before the colon in {preview(text[start:end])!r}",
                 "dropped",
             )
-            continue
+            return None
         if (
             at_end
             and vocabulary.value_kind(value) is ValueKind.NONE
@@ -407,98 +592,159 @@ def read_pairs(
         ):
             diags.add(
                 Code.TRUNCATED,
-                seg.start,
+                start,
                 len(text),
-                f"the output ends inside the item {preview(text[seg.start : seg.end])!r}: "
+                f"the output ends inside the item {preview(text[start:end])!r}: "
                 "its label is cut off",
                 "aspect gets the placeholder",
             )
-            items.append(record(key, ks, ke, None, vs, ve, seg.start, seg.end))
-            continue
-        items.append(record(key, ks, ke, value, vs, ve, seg.start, seg.end))
-    return reading
+            return record(key, ks, ke, None, vs, ve, start, end)
+        return record(key, ks, ke, value, vs, ve, start, end)
+
+    def _read_no_colon(self, piece: Piece, index: int, at_end: bool) -> Record | None:
+        """A ``no_colon`` piece: template, pair missing its colon, cut-off key, prose or junk."""
+        text, diags = self.text, self.diags
+        word, start, end = piece.parts[0]
+        seen = self._words.get(word)
+        if seen is None:
+            seen = self._words[word] = self._word(word)
+        template, spelling, names_slot, key_prefix, numbering = seen
+        if template:
+            diags.add(
+                Code.TEMPLATE_ECHO,
+                start,
+                end,
+                f"{preview(word)!r} repeats the prompt's format template",
+                "dropped",
+            )
+            return None
+        if spelling is not None:
+            cut = start + len(spelling)
+            diags.add(
+                Code.PUNCTUATION,
+                cut,
+                cut,
+                f"missing {self.task.punctuation.key_value!r} between aspect and label",
+                "split at the aspect name",
+                severity=Severity.WARNING,
+            )
+            return record(spelling, start, cut, word[len(spelling) :], cut, end, start, end)
+        if at_end and (names_slot or key_prefix):
+            diags.add(
+                Code.TRUNCATED,
+                start,
+                len(text),
+                f"the output ends inside an item: {preview(word)!r} has no label",
+                "aspect gets the placeholder",
+            )
+            if names_slot:
+                return record(word, start, end, None, end, end, start, end)
+            return None
+        if numbering:
+            diags.add(Code.EXTRA_TEXT, start, end, f"list numbering {word!r}", "removed")
+        elif index < self.first_item or index > self.last_item:
+            diags.add(
+                Code.EXTRA_TEXT,
+                start,
+                end,
+                f"text outside the answer: {preview(word)!r}",
+                "removed",
+            )
+        else:
+            diags.add(
+                Code.MALFORMED_ITEM,
+                start,
+                end,
+                f"{preview(word)!r} has no aspect/label split",
+                "dropped",
+            )
+        return None
+
+    def _word(self, word: str) -> tuple[bool, str | None, bool, bool, bool]:
+        """What the vocabulary says of a piece without a colon: (a template echo, the aspect
+        spelling it starts with when a label follows, names a slot, begins a slot's spelling,
+        list numbering). Asked once per distinct word: runs of one word stay cheap."""
+        vocabulary = self.vocabulary
+        template = vocabulary.is_template(word)
+        spelling = None
+        if not template:
+            for candidate in _longest_first(vocabulary.key_spellings):
+                if word.startswith(candidate) and len(word) > len(candidate):
+                    kind = vocabulary.value_kind(word[len(candidate) :])
+                    if kind in (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM):
+                        spelling = candidate
+                        break
+        names_slot = vocabulary.key_kind(word).names_slot
+        key_prefix = _is_prefix_of(word, vocabulary.key_spellings)
+        return template, spelling, names_slot, key_prefix, bool(_NUMBERING.match(word))
 
 
-def _lead_in(segments: list[_Segment], content: list[int], vocabulary: Vocabulary) -> int | None:
+@lru_cache(maxsize=64)
+def _longest_first(spellings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(spellings, key=len, reverse=True))
+
+
+def _lead_in(pieces: list[Piece], content: list[int], vocabulary: Vocabulary) -> int | None:
     """A first piece such as ``输出：`` alone (a label for the answer, not an aspect), when
     real items follow; None otherwise."""
     if len(content) < 2:
         return None
-    seg = segments[content[0]]
-    key = seg.parts[0][0]
+    piece = pieces[content[0]]
+    key = piece.parts[0][0]
     if (
-        len(seg.colons) == 1
+        len(piece.colons) == 1
         and key
-        and not seg.parts[-1][0]
+        and not piece.parts[-1][0]
         and vocabulary.key_kind(key) is KeyKind.UNKNOWN
-        and any(segments[i].colons for i in content[1:])
+        and any(pieces[i].colons for i in content[1:])
     ):
         return content[0]
     return None
 
 
-def _text_only(
+def _ends_in_cut(piece: Piece, vocabulary: Vocabulary, is_last: bool) -> bool:
+    """Whether the last piece is an item cut off before its label (reported as truncated)."""
+    if not is_last:
+        return False
+    value = piece.parts[-1][0] if piece.colons else ""
+    return vocabulary.value_kind(value) is ValueKind.NONE
+
+
+#: From this length on the cycle collector is paused while the reader runs (see `_no_gc`).
+_PAUSE_GC_FROM = 50_000
+
+
+@contextmanager
+def _no_gc(size: int) -> Iterator[None]:
+    """Pause Python's cycle collector while a long text is read. The reader makes no reference
+    cycles, and on a long output the collector's repeated passes over the growing lists of
+    pieces, records and diagnostics cost a quarter of the read, more the longer the text. It
+    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force)."""
+    if size < _PAUSE_GC_FROM or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def read_pairs(
     text: str,
-    seg: _Segment,
-    index: int,
+    fmt: str,
     task: Task,
     vocabulary: Vocabulary,
     diags: Diagnostics,
-    at_end: bool,
-    first_item: int,
-    last_item: int,
-) -> Record | None:
-    """A piece without a colon: template, cut-off key, pair missing its colon, prose or junk."""
-    piece, start, end = seg.parts[0]
-    if vocabulary.is_template(piece):
-        diags.add(
-            Code.TEMPLATE_ECHO,
-            start,
-            end,
-            f"{preview(piece)!r} repeats the prompt's format template",
-            "dropped",
-        )
-        return None
-    key_spellings = vocabulary.key_spellings
-    for spelling in sorted(key_spellings, key=len, reverse=True):
-        if piece.startswith(spelling) and len(piece) > len(spelling):
-            rest = piece[len(spelling) :]
-            kind = vocabulary.value_kind(rest)
-            if kind in (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM):
-                cut = start + len(spelling)
-                diags.add(
-                    Code.PUNCTUATION,
-                    cut,
-                    cut,
-                    f"missing {task.punctuation.key_value!r} between aspect and label",
-                    "split at the aspect name",
-                    severity=Severity.WARNING,
-                )
-                return record(spelling, start, cut, rest, cut, end, start, end)
-    names_slot = vocabulary.key_kind(piece).names_slot
-    if at_end and (names_slot or _is_prefix_of(piece, key_spellings)):
-        diags.add(
-            Code.TRUNCATED,
-            start,
-            len(text),
-            f"the output ends inside an item: {preview(piece)!r} has no label",
-            "aspect gets the placeholder",
-        )
-        if names_slot:
-            return record(piece, start, end, None, end, end, start, end)
-        return None
-    if _NUMBERING.match(piece):
-        diags.add(Code.EXTRA_TEXT, start, end, f"list numbering {piece!r}", "removed")
-    elif index < first_item or index > last_item:
-        diags.add(
-            Code.EXTRA_TEXT, start, end, f"text outside the answer: {preview(piece)!r}", "removed"
-        )
-    else:
-        diags.add(
-            Code.MALFORMED_ITEM,
-            start,
-            end,
-            f"{preview(piece)!r} has no aspect/label split",
-            "dropped",
-        )
-    return None
+    expected: bool = True,
+    engine: str = "scanner",
+) -> Reading:
+    """Records of a Natural (`fmt` "natural") or Lines answer, read by the `Scanner` or, with
+    `engine` "lark", by lark's parse of the tolerant grammar (the same result, slower)."""
+    marks = Marks.of(task)
+    reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
+    with _no_gc(len(text)):
+        children = scanner(fmt, marks).children(text) if engine == "scanner" else None
+        if children is None:
+            return reader.transform(pairs_parser(fmt, marks).parse(text))
+        return reader.read(children)
