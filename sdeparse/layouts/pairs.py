@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
@@ -106,6 +107,12 @@ class Marks:
         extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
         return cls(_STOCK_COLONS + extra, (), separators)
 
+    @property
+    def clash(self) -> bool:
+        """Whether a colon shares a character with the separators (a task's colon ``.``): the
+        lexer's order of terminals then decides which one a mark is."""
+        return bool(set(self.colons + "".join(self.colon_words)) & set(self.separators + "\n"))
+
     def patterns(self) -> dict[str, str]:
         """The regexps of the terminals that depend on the marks (TEXT, COLON, SEPARATOR);
         for the stock marks, exactly those written in ``grammars/pairs.lark``."""
@@ -152,10 +159,11 @@ class Scanner:
     The lexer's tokens are decided by character classes alone, so a piece is the regular
     expression ``TEXT? (COLON TEXT?)? (COLON TEXT?)* TRAILING_SPACE? (SEPARATOR | NEWLINE)?``
     over them. One match reads the usual piece (an item, a piece without a colon, an empty
-    one); the extra colons, where there are any, are read one match each, so that no regex
-    repeats a group (Python's engine keeps a backtracking entry per turn of one)."""
+    one); extra colons, where there are any, are found by one split of the rest of the piece
+    at COLON. No regex repeats a group (Python's engine keeps a backtracking entry per turn of
+    one, which made long runs slow)."""
 
-    def __init__(self, parser: Lark) -> None:
+    def __init__(self, parser: Lark, marks: Marks) -> None:
         pattern = {t.name: t.pattern.to_regexp() for t in parser.terminals}
         text, colon = pattern["TEXT"], pattern["COLON"]
         end = f"({pattern['TRAILING_SPACE']})?({pattern['SEPARATOR']}|{pattern['NEWLINE']})?"
@@ -165,8 +173,10 @@ class Scanner:
             f"(?:{colon}|{pattern['SEPARATOR']}|{pattern['NEWLINE']})|({pattern['LEADING_SPACE']})"
         )
         self._piece = re.compile(f"({text})?(?:({colon})({text})?)?{end}")
-        self._extra = re.compile(f"({colon})({text})?")
         self._end = re.compile(end)
+        self._colons = re.compile(f"({colon})")
+        # The first character of a separator or a newline: no other token holds one.
+        self._stop = re.compile(f"[\n{_char_class(marks.separators)}]")
 
     def children(self, text: str) -> list[Child] | None:
         """Pieces and separators, alternating, as ``start`` makes them of lark's parse; None
@@ -178,7 +188,8 @@ class Scanner:
         if lead is not None and lead.group(1) is not None:
             pos = lead.end()
             spaces = ((lead.group(), 0, pos),)
-        piece_at, extra_at, end_at = self._piece.match, self._extra.match, self._end.match
+        piece_at, end_at = self._piece.match, self._end.match
+        stop_at, split_colons = self._stop.search, self._colons.split
         # One str object per distinct text: answers repeat a few keys, labels and marks, and a
         # long output's pieces then take a third less memory (and are read faster).
         known: dict[str, str] = {}
@@ -204,22 +215,23 @@ class Scanner:
                 parts, colons = (key_part, value_part), ((same(colon, colon), c_start, c_end),)
                 rule = "item"
                 if pos < size and trail is None and sep is None:  # a colon follows the value
+                    # The rest of the piece, up to the next separator mark or newline (no token
+                    # crosses one), split at its colons in one call: ["", colon, text, ...].
                     rule = "extra_colons"
-                    part_list, colon_list = list(parts), list(colons)
-                    more = extra_at(text, pos)
-                    while more is not None:
-                        more_colon, more_text = more.groups()
-                        s, e = more.span(1)
-                        colon_list.append((same(more_colon, more_colon), s, e))
-                        part_list.append(
-                            ("", e, e)
-                            if more_text is None
-                            else (same(more_text, more_text), *more.span(2))
-                        )
-                        pos = more.end()
-                        more = extra_at(text, pos)
-                    parts, colons = tuple(part_list), tuple(colon_list)
-                    match = end_at(text, pos)
+                    stop = stop_at(text, pos)
+                    limit = stop.start() if stop else size
+                    rest = split_colons(text[pos:limit])
+                    rest = list(map(same, rest, rest))  # one str per distinct text, as above
+                    if rest[0] or len(rest) < 3:  # cannot happen: a colon starts the rest
+                        return None
+                    last = rest[-1]
+                    if last:  # spaces after a text belong to the separator, or end the output
+                        rest[-1] = last.rstrip()
+                        limit -= len(last) - len(rest[-1])
+                    at = list(accumulate(map(len, rest), initial=pos))
+                    colons += tuple(zip(rest[1::2], at[1:-1:2], at[2::2], strict=True))
+                    parts += tuple(zip(rest[2::2], at[2::2], at[3::2], strict=True))
+                    match = end_at(text, limit)
                     if match is None:  # cannot happen, as above
                         return None
                     trail, sep = match.groups()
@@ -236,9 +248,10 @@ class Scanner:
 
 
 @lru_cache(maxsize=32)
-def scanner(fmt: str, marks: Marks = Marks()) -> Scanner:
-    """The scanner of a layout's tolerant grammar for `marks`, built once."""
-    return Scanner(pairs_parser(fmt, marks))
+def scanner(fmt: str, marks: Marks = Marks()) -> Scanner | None:
+    """The scanner of a layout's tolerant grammar for `marks`, built once; None when the marks
+    clash (lark's parse then reads every text)."""
+    return None if marks.clash else Scanner(pairs_parser(fmt, marks), marks)
 
 
 # ---- the reader ------------------------------------------------------------------------------
@@ -744,7 +757,8 @@ def read_pairs(
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
     with _no_gc(len(text)):
-        children = scanner(fmt, marks).children(text) if engine == "scanner" else None
+        scan = scanner(fmt, marks) if engine == "scanner" else None
+        children = scan.children(text) if scan is not None else None
         if children is None:
             return reader.transform(pairs_parser(fmt, marks).parse(text))
         return reader.read(children)
