@@ -29,7 +29,7 @@ from lark.lexer import PatternRE, TerminalDef
 from ..diagnostics import Code, Severity
 from ..grammar import GRAMMAR_OF_FORMAT, build_parser
 from ..records import Diagnostics, Record, preview, record
-from ..task import Task
+from ..task import Punctuation, Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
@@ -92,20 +92,7 @@ class Marks:
     @classmethod
     def of(cls, task: Task) -> Marks:
         """The marks of a task's punctuation."""
-        punct = task.punctuation
-        separators = _STOCK_SEPARATORS + "".join(
-            dict.fromkeys(
-                ch
-                for mark in (punct.pair_separator, punct.terminator)
-                for ch in mark.strip()
-                if ch not in _STOCK_SEPARATORS
-            )
-        )
-        colon = punct.key_value.strip()
-        if len(colon) > 1:
-            return cls(_STOCK_COLONS, (colon,), separators)
-        extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
-        return cls(_STOCK_COLONS + extra, (), separators)
+        return _marks_of(task.punctuation)
 
     @property
     def clash(self) -> bool:
@@ -134,6 +121,24 @@ class Marks:
             "COLON": f"{space}*{colon}{colon_run}",
             "SEPARATOR": f"{space}*[{seps}][{SPACES}{seps}]*",
         }
+
+
+@lru_cache(maxsize=64)
+def _marks_of(punct: Punctuation) -> Marks:
+    """`Marks.of`, once per punctuation: every read asks."""
+    separators = _STOCK_SEPARATORS + "".join(
+        dict.fromkeys(
+            ch
+            for mark in (punct.pair_separator, punct.terminator)
+            for ch in mark.strip()
+            if ch not in _STOCK_SEPARATORS
+        )
+    )
+    colon = punct.key_value.strip()
+    if len(colon) > 1:
+        return Marks(_STOCK_COLONS, (colon,), separators)
+    extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
+    return Marks(_STOCK_COLONS + extra, (), separators)
 
 
 @lru_cache(maxsize=32)
@@ -732,7 +737,8 @@ def _no_gc(size: int) -> Iterator[None]:
     """Pause Python's cycle collector while a long text is read. The reader makes no reference
     cycles, and on a long output the collector's repeated passes over the growing lists of
     pieces, records and diagnostics cost a quarter of the read, more the longer the text. It
-    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force)."""
+    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force); being
+    process-wide, the pause also defers other threads' collections until the read ends."""
     if size < _PAUSE_GC_FROM or not gc.isenabled():
         yield
         return
