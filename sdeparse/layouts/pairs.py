@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
@@ -28,7 +29,7 @@ from lark.lexer import PatternRE, TerminalDef
 from ..diagnostics import Code, Severity
 from ..grammar import GRAMMAR_OF_FORMAT, build_parser
 from ..records import Diagnostics, Record, preview, record
-from ..task import Task
+from ..task import Punctuation, Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}\)|#+)\s*")
@@ -91,20 +92,13 @@ class Marks:
     @classmethod
     def of(cls, task: Task) -> Marks:
         """The marks of a task's punctuation."""
-        punct = task.punctuation
-        separators = _STOCK_SEPARATORS + "".join(
-            dict.fromkeys(
-                ch
-                for mark in (punct.pair_separator, punct.terminator)
-                for ch in mark.strip()
-                if ch not in _STOCK_SEPARATORS
-            )
-        )
-        colon = punct.key_value.strip()
-        if len(colon) > 1:
-            return cls(_STOCK_COLONS, (colon,), separators)
-        extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
-        return cls(_STOCK_COLONS + extra, (), separators)
+        return _marks_of(task.punctuation)
+
+    @property
+    def clash(self) -> bool:
+        """Whether a colon shares a character with the separators (a task's colon ``.``): the
+        lexer's order of terminals then decides which one a mark is."""
+        return bool(set(self.colons + "".join(self.colon_words)) & set(self.separators + "\n"))
 
     def patterns(self) -> dict[str, str]:
         """The regexps of the terminals that depend on the marks (TEXT, COLON, SEPARATOR);
@@ -127,6 +121,24 @@ class Marks:
             "COLON": f"{space}*{colon}{colon_run}",
             "SEPARATOR": f"{space}*[{seps}][{SPACES}{seps}]*",
         }
+
+
+@lru_cache(maxsize=64)
+def _marks_of(punct: Punctuation) -> Marks:
+    """`Marks.of`, once per punctuation: every read asks."""
+    separators = _STOCK_SEPARATORS + "".join(
+        dict.fromkeys(
+            ch
+            for mark in (punct.pair_separator, punct.terminator)
+            for ch in mark.strip()
+            if ch not in _STOCK_SEPARATORS
+        )
+    )
+    colon = punct.key_value.strip()
+    if len(colon) > 1:
+        return Marks(_STOCK_COLONS, (colon,), separators)
+    extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
+    return Marks(_STOCK_COLONS + extra, (), separators)
 
 
 @lru_cache(maxsize=32)
@@ -152,10 +164,11 @@ class Scanner:
     The lexer's tokens are decided by character classes alone, so a piece is the regular
     expression ``TEXT? (COLON TEXT?)? (COLON TEXT?)* TRAILING_SPACE? (SEPARATOR | NEWLINE)?``
     over them. One match reads the usual piece (an item, a piece without a colon, an empty
-    one); the extra colons, where there are any, are read one match each, so that no regex
-    repeats a group (Python's engine keeps a backtracking entry per turn of one)."""
+    one); extra colons, where there are any, are found by one split of the rest of the piece
+    at COLON. No regex repeats a group (Python's engine keeps a backtracking entry per turn of
+    one, which made long runs slow)."""
 
-    def __init__(self, parser: Lark) -> None:
+    def __init__(self, parser: Lark, marks: Marks) -> None:
         pattern = {t.name: t.pattern.to_regexp() for t in parser.terminals}
         text, colon = pattern["TEXT"], pattern["COLON"]
         end = f"({pattern['TRAILING_SPACE']})?({pattern['SEPARATOR']}|{pattern['NEWLINE']})?"
@@ -165,8 +178,10 @@ class Scanner:
             f"(?:{colon}|{pattern['SEPARATOR']}|{pattern['NEWLINE']})|({pattern['LEADING_SPACE']})"
         )
         self._piece = re.compile(f"({text})?(?:({colon})({text})?)?{end}")
-        self._extra = re.compile(f"({colon})({text})?")
         self._end = re.compile(end)
+        self._colons = re.compile(f"({colon})")
+        # The first character of a separator or a newline: no other token holds one.
+        self._stop = re.compile(f"[\n{_char_class(marks.separators)}]")
 
     def children(self, text: str) -> list[Child] | None:
         """Pieces and separators, alternating, as ``start`` makes them of lark's parse; None
@@ -178,7 +193,8 @@ class Scanner:
         if lead is not None and lead.group(1) is not None:
             pos = lead.end()
             spaces = ((lead.group(), 0, pos),)
-        piece_at, extra_at, end_at = self._piece.match, self._extra.match, self._end.match
+        piece_at, end_at = self._piece.match, self._end.match
+        stop_at, split_colons = self._stop.search, self._colons.split
         # One str object per distinct text: answers repeat a few keys, labels and marks, and a
         # long output's pieces then take a third less memory (and are read faster).
         known: dict[str, str] = {}
@@ -204,22 +220,23 @@ class Scanner:
                 parts, colons = (key_part, value_part), ((same(colon, colon), c_start, c_end),)
                 rule = "item"
                 if pos < size and trail is None and sep is None:  # a colon follows the value
+                    # The rest of the piece, up to the next separator mark or newline (no token
+                    # crosses one), split at its colons in one call: ["", colon, text, ...].
                     rule = "extra_colons"
-                    part_list, colon_list = list(parts), list(colons)
-                    more = extra_at(text, pos)
-                    while more is not None:
-                        more_colon, more_text = more.groups()
-                        s, e = more.span(1)
-                        colon_list.append((same(more_colon, more_colon), s, e))
-                        part_list.append(
-                            ("", e, e)
-                            if more_text is None
-                            else (same(more_text, more_text), *more.span(2))
-                        )
-                        pos = more.end()
-                        more = extra_at(text, pos)
-                    parts, colons = tuple(part_list), tuple(colon_list)
-                    match = end_at(text, pos)
+                    stop = stop_at(text, pos)
+                    limit = stop.start() if stop else size
+                    rest = split_colons(text[pos:limit])
+                    rest = list(map(same, rest, rest))  # one str per distinct text, as above
+                    if rest[0] or len(rest) < 3:  # cannot happen: a colon starts the rest
+                        return None
+                    last = rest[-1]
+                    if last:  # spaces after a text belong to the separator, or end the output
+                        rest[-1] = last.rstrip()
+                        limit -= len(last) - len(rest[-1])
+                    at = list(accumulate(map(len, rest), initial=pos))
+                    colons += tuple(zip(rest[1::2], at[1:-1:2], at[2::2], strict=True))
+                    parts += tuple(zip(rest[2::2], at[2::2], at[3::2], strict=True))
+                    match = end_at(text, limit)
                     if match is None:  # cannot happen, as above
                         return None
                     trail, sep = match.groups()
@@ -236,9 +253,10 @@ class Scanner:
 
 
 @lru_cache(maxsize=32)
-def scanner(fmt: str, marks: Marks = Marks()) -> Scanner:
-    """The scanner of a layout's tolerant grammar for `marks`, built once."""
-    return Scanner(pairs_parser(fmt, marks))
+def scanner(fmt: str, marks: Marks = Marks()) -> Scanner | None:
+    """The scanner of a layout's tolerant grammar for `marks`, built once; None when the marks
+    clash (lark's parse then reads every text)."""
+    return None if marks.clash else Scanner(pairs_parser(fmt, marks), marks)
 
 
 # ---- the reader ------------------------------------------------------------------------------
@@ -719,7 +737,8 @@ def _no_gc(size: int) -> Iterator[None]:
     """Pause Python's cycle collector while a long text is read. The reader makes no reference
     cycles, and on a long output the collector's repeated passes over the growing lists of
     pieces, records and diagnostics cost a quarter of the read, more the longer the text. It
-    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force)."""
+    is resumed only if it was running (a caller's own ``gc.disable()`` stays in force); being
+    process-wide, the pause also defers other threads' collections until the read ends."""
     if size < _PAUSE_GC_FROM or not gc.isenabled():
         yield
         return
@@ -744,7 +763,8 @@ def read_pairs(
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
     with _no_gc(len(text)):
-        children = scanner(fmt, marks).children(text) if engine == "scanner" else None
+        scan = scanner(fmt, marks) if engine == "scanner" else None
+        children = scan.children(text) if scan is not None else None
         if children is None:
             return reader.transform(pairs_parser(fmt, marks).parse(text))
         return reader.read(children)
