@@ -15,7 +15,7 @@ import sdeparse
 from sdeparse import Design
 from sdeparse import testing as corrupt
 from sdeparse.grammar import GRAMMAR_OF_FORMAT, grammar_dir, parser_for
-from sdeparse.layouts.jsonl import top_level
+from sdeparse.layouts.jsonl import _TREES, _lalr, _tokens, top_level
 
 GRAMMARS = sorted(set(GRAMMAR_OF_FORMAT.values()))
 PIECES = ["{", "}", "[", "]", ",", "，", ":", "：", '"', "'", "\\", "\n", " ", "。", "；", "、",
@@ -76,21 +76,14 @@ def _json_corpus(seed: int = 11, size: int = 300) -> list[str]:
     return texts
 
 
-class _Trees:
-    """The JSON rules as lark's tree builder applies them: `top_level` then gives the children
-    of the parse tree, whichever path read each line."""
-
-    def transform(self, tree):
-        return tree
-
-    def pair(self, children):
-        return Tree("pair", children)
-
-    def member(self, children):
-        return Tree("member", children)
-
-    def object(self, children):
-        return Tree("object", children)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, '"a"', ": ", '{"a": "b"}']), max_size=40).map("".join))
+def test_json_table_parser_builds_the_lalr_trees(text):
+    """The JSON reader's table-driven parser, applying tree-building rule methods, gives lark's
+    tree (same tokens, same rules, inlined rules spliced the same way)."""
+    assert tuple(_shape(child) for child in _lalr(_tokens(text), _TREES)) == _shape(
+        REFERENCE["json.lark"].parse(text)
+    )[1]
 
 
 def test_json_line_scanner_builds_the_lalr_trees():
@@ -98,7 +91,7 @@ def test_json_line_scanner_builds_the_lalr_trees():
                                   '  {"方面": "食品评价", "情感": "中性"}  \n\n{"x": true}',
                                   '{"a": "b",}\n{"c"：1，"d": "e"}\n{"a": "b"\n"c": "d"}',
                                   '[\n{"a": "b"},\n{"a": -1.5e3}\n]\n\t{"a":"\\u4e2d"}\r\n}']:
-        assert tuple(_shape(child) for child in top_level(text, _Trees())) == _shape(
+        assert tuple(_shape(child) for child in top_level(text, _TREES)) == _shape(
             REFERENCE["json.lark"].parse(text)
         )[1], text
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
+from itertools import chain
 from typing import Any, Protocol, cast
 
-from lark import Token, Transformer, Tree
+from lark import Transformer, Tree
 
 from ..design import Design
 from ..diagnostics import Code, Diagnostic, Severity, make
@@ -154,10 +155,12 @@ def _diag(
 # ---- the reader: one method per rule ----------------------------------------------------------
 
 
-class _Reader(Transformer[Any, Reading]):
-    """The reading of one output, bottom-up: parts carry their diagnostics up to `member`, which
-    files them; `object` and `open_object` judge commas and a trailing value without key;
-    `start` reads what stands between the objects and turns objects into records."""
+class _Reader(Transformer[Any, list[Any]]):
+    """The reading of one output, one method per rule, applied bottom-up: parts carry their
+    diagnostics up to `member`, which files them; `object` and `open_object` judge commas and a
+    trailing value without key; the stray rules tag what stands between objects, which
+    `reading` reads line by line before turning the objects into records. Applied inline by the
+    fast path's parser, or by lark's `transform` on lark's tree."""
 
     def __init__(
         self,
@@ -167,8 +170,10 @@ class _Reader(Transformer[Any, Reading]):
         vocabulary: Vocabulary,
         diags: Diagnostics,
         expected: bool,
+        fast: bool = True,
     ) -> None:
         super().__init__(visit_tokens=False)
+        self.fast = fast
         self.text = text
         self.task = task
         self.design = design
@@ -497,8 +502,14 @@ class _Reader(Transformer[Any, Reading]):
         """A run of four or more brackets and braces."""
         return ("run", children[0])
 
-    def start(self, children: list[Any]) -> Reading:
-        """The objects and what stands between them, read into records."""
+    def start(self, children: list[Any]) -> list[Any]:
+        """The objects and what stands between them, in order (read by `reading`: the top
+        level may be put together from several parses)."""
+        return children
+
+    def reading(self, children: list[Any]) -> Reading:
+        """The children of `start` read into records: what stands between the objects first
+        (line by line), then each object."""
         objects: list[_Object] = []
         run: list[_Stray] = []
         for child in children:
@@ -580,8 +591,15 @@ class _Reader(Transformer[Any, Reading]):
         start, end = tokens[0].start_pos, tokens[-1].end_pos
         self.diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
         obj = _Object(start, end, True, bare=True)
-        braced = [Token("LBRACE", "{"), *tokens, Token("RBRACE", "}")]
-        for child in _parse_tokens(braced).children[0].children:
+        braced = [_Tok("LBRACE", "{", start, start), *tokens, _Tok("RBRACE", "}", end, end)]
+        if self.fast:
+            trees = _lalr(braced, _TREES)
+        else:
+            interactive = parser_for(GRAMMAR).parse_interactive()
+            for tok in braced:
+                interactive.feed_token(tok)
+            trees = interactive.feed_eof().children
+        for child in trees[0].children:
             if isinstance(child, Tree):
                 member = cast(_Member, self.transform(child))
                 obj.fields.extend(member.fields)
@@ -641,14 +659,132 @@ class _Reader(Transformer[Any, Reading]):
 # ---- parsing: the LALR parser, and the scanner of plain-object lines ---------------------------
 
 
-def _parse_tokens(tokens: Iterable[Any]) -> Tree:
-    """The LALR parse of a token sequence (the lexer's, or one built from them)."""
-    interactive = parser_for(GRAMMAR).parse_interactive()
-    feed = interactive.feed_token
-    for tok in tokens:
-        feed(tok)
-    tree: Tree = interactive.feed_eof()
-    return tree
+class _Trees:
+    """lark's tree builder as rule methods: each rule makes its Tree, and `start` gives the
+    list of top-level trees (for reading bare lines into members, and for tests)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return partial(Tree, name)
+
+    @staticmethod
+    def start(children: list[Any]) -> list[Any]:
+        return children
+
+
+_TREES = _Trees()
+#: How the parser reduces by a rule: how many values it pops, the rule's name (where its
+#: result goes), for each popped value whether it is kept or spliced (a rule whose name starts
+#: with _ is inlined into its parent, as lark's tree builder does), and whether the rule has a
+#: method of its own (else its children, as a list, are its value).
+_Reduction = tuple[int, str, tuple[tuple[int, bool], ...], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """The grammar's LALR(1) table, from lark, in plain dicts: state -> token or rule name ->
+    (shift?, next state or reduction)."""
+
+    actions: dict[int, dict[str, tuple[bool, Any]]]
+    start: int
+    end: int
+
+
+@cache
+def _table() -> _Table:
+    from lark.parsers.lalr_analysis import Shift
+
+    frontend = parser_for(GRAMMAR).parser.parser
+    table = frontend._parse_table
+    reductions: dict[Any, _Reduction] = {}
+    actions: dict[int, dict[str, tuple[bool, Any]]] = {}
+    for state, row in table.states.items():
+        actions[state] = {}
+        for symbol, (action, arg) in row.items():
+            if action is Shift:
+                actions[state][str(symbol)] = (True, arg)
+                continue
+            if arg not in reductions:
+                keep = tuple(
+                    (index, not sym.is_term and sym.name.startswith("_"))
+                    for index, sym in enumerate(arg.expansion)
+                    if not (sym.is_term and sym.filter_out)
+                )
+                name = str(arg.origin.name)
+                reductions[arg] = (len(arg.expansion), name, keep, not name.startswith("_"))
+            actions[state][str(symbol)] = (False, reductions[arg])
+    return _Table(actions, table.start_states["start"], table.end_states["start"])
+
+
+class _End:
+    """The token after the last one."""
+
+    type = "$END"
+
+
+def _lalr(tokens: Iterable[Any], rules: Any) -> Any:
+    """Parse `tokens` with the grammar's LALR table, applying `rules`' method for each rule as
+    it is reduced (no tree is built): what lark's parser with an inline transformer does, in
+    one loop. Gives what `rules.start` returns."""
+    table = _table()
+    actions, end_state = table.actions, table.end
+    methods: dict[str, Any] = {}
+    states = [table.start]
+    values: list[Any] = []
+    for tok in chain(tokens, (_End,)):
+        kind = tok.type
+        while True:
+            row = actions[states[-1]]
+            if kind not in row:
+                raise ValueError(f"{GRAMMAR} has no parse for a {kind} here (it should have)")
+            shift, arg = row[kind]
+            if shift:
+                states.append(arg)
+                values.append(tok)
+                break
+            size, name, keep, named = arg
+            popped = values[len(values) - size :]
+            if size:
+                del values[-size:]
+                del states[-size:]
+            children: list[Any] = []
+            for index, splice in keep:
+                if not splice:
+                    children.append(popped[index])
+                elif children:
+                    children += popped[index]
+                else:  # left recursion: the list grows in place
+                    children = popped[index]
+            if named:
+                method = methods.get(name)
+                if method is None:
+                    method = methods[name] = getattr(rules, name)
+                value = method(children)
+            else:
+                value = children
+            states.append(actions[states[-1]][name][1])
+            values.append(value)
+            if kind == "$END" and states[-1] == end_state:
+                return values[-1]
+    raise AssertionError("unreachable: $END ends the parse")
+
+
+def _tokens(text: str, start: int = 0, end: int | None = None) -> Iterator[_Tok]:
+    """The tokens of text[start:end] by the grammar's lexer (RegexLexer's compiled pattern),
+    as `_Tok`s."""
+    lexer = lexer_for(GRAMMAR)
+    ignore = lexer.ignore
+    stop = len(text) if end is None else end
+    position = start
+    for match in lexer.pattern.finditer(text, start, stop):
+        s, e = match.span()
+        if s != position or s == e:
+            break
+        position = e
+        kind = match.lastgroup or ""
+        if kind not in ignore:
+            yield _Tok(kind, match.group(), s, e)
+    if position != stop:
+        raise ValueError(f"{GRAMMAR} has no token at {position} (it should have)")
 
 
 @cache
@@ -706,28 +842,20 @@ def _line_object(tokens: Sequence[Any], rules: Any) -> Any:
 
 
 def top_level(text: str, rules: Any) -> list[Any]:
-    """The children of the start rule for `text`, each put through `rules`: plain-object lines
-    by the scanner, every other stretch by the LALR parser. Since every { opens a new object and
-    nothing nests, a stretch parses alone as it does in the whole text."""
+    """The children of the start rule for `text`, with `rules`' methods applied: plain-object
+    lines by the line scanner, every other stretch by the LALR parser. Since every { opens a
+    new object and nothing nests, a stretch parses alone as it does in the whole text."""
     lines, _ = _scanner()
-    lexer = lexer_for(GRAMMAR)
     children: list[Any] = []
     position = 0
-    line_number, counted = 1, 0
-
-    def stretch(end: int) -> None:
-        nonlocal line_number, counted
-        if text[position:end].strip():
-            line_number += text.count("\n", counted, position)
-            counted = position
-            tree = _parse_tokens(lexer.scan(text, 0, line_number, position, end))
-            children.extend(rules.transform(child) for child in tree.children)
-
     for match in lines.finditer(text):
-        stretch(match.start())
+        start = match.start()
+        if text[position:start].strip():
+            children += _lalr(_tokens(text, position, start), rules)
         children.append(_line_object(_line_tokens(text, match), rules))
         position = match.end()
-    stretch(len(text))
+    if text[position:].strip():
+        children += _lalr(_tokens(text, position), rules)
     return children
 
 
@@ -741,13 +869,13 @@ def read_json(
     fast: bool = True,
 ) -> Reading:
     """Records of a JSON-lines answer. With `expected` False (the design was trained on
-    another layout) the CoT field and spacing checks are skipped. With `fast` False every
-    line goes through the LALR parser (the reference the line scanner is tested against)."""
-    reader = _Reader(text, task, design, vocabulary, diags, expected)
-    if not fast:
-        reading: Reading = reader.transform(parser_for(GRAMMAR).parse(text))
-        return reading
-    return reader.start(top_level(text, reader))
+    another layout) the CoT field and spacing checks are skipped. With `fast` False the text
+    goes through lark's own parser and Transformer, the reference the fast path (line scanner
+    and table-driven parse applying the rule methods inline) is tested against."""
+    reader = _Reader(text, task, design, vocabulary, diags, expected, fast)
+    if fast:
+        return reader.reading(top_level(text, reader))
+    return reader.reading(reader.transform(parser_for(GRAMMAR).parse(text)))
 
 
 def _object_items(
