@@ -2,10 +2,12 @@
 (grammars/json.lark) read by a lark Transformer with one method per rule, then objects to
 records, with every syntax slip, layout change and cut-off reported.
 
-Most lines of an output, even of a broken one, hold one plain JSON object. A scanner compiled
-from the grammar's own terminals finds those lines and hands their tokens to the same rule
-methods, in the shape the parser would give them; only the other stretches of text go through
-the LALR parser. Tests check that the two paths read every text alike.
+The fast path (the default) applies the rule methods without building trees. Most lines of an
+output, even of a broken one, hold one plain JSON object: a scanner compiled from the grammar's
+own terminals finds those lines and hands their tokens to the rule methods in the shape the
+parser gives them. Every other stretch goes through the grammar's LALR table, run by a loop
+that applies each rule's method as it reduces. The reference path is lark's own parser and
+Transformer; tests check that both read every text alike.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ Span = tuple[int, int]
 
 
 class _Token(Protocol):
-    """What the rule methods read of a token: lark's, or the line scanner's `_Tok`."""
+    """What the rule methods read of a token: lark's Token, or the fast path's `_Tok`."""
 
     @property
     def type(self) -> str: ...
@@ -62,7 +64,7 @@ class _Token(Protocol):
 
 
 class _Tok:
-    """A token of a plain-object line, as the line scanner finds it (cheaper than lark's)."""
+    """A token as the fast path's scanners give it (cheaper to make than lark's Token)."""
 
     __slots__ = ("end_pos", "start_pos", "type", "value")
 
@@ -132,6 +134,9 @@ class _Member:
 
 @dataclass(slots=True)
 class _Object:
+    """An object as read: its span, whether it was closed, its fields in order, and whether it
+    was written without braces (`bare`)."""
+
     start: int
     end: int
     closed: bool
