@@ -71,22 +71,13 @@ class RegexLexer(Lexer):
             text = text.text
         return self.scan(text)
 
-    def scan(
-        self,
-        text: str,
-        offset: int = 0,
-        first_line: int = 1,
-        start: int = 0,
-        end: int | None = None,
-    ) -> Iterator[Tok]:
-        """The tokens of `text` (of text[start:end], lexed as if the text ended there),
-        positioned as if `text` started at `offset` and `start` were on line `first_line`."""
+    def scan(self, text: str, offset: int = 0, first_line: int = 1) -> Iterator[Tok]:
+        """The tokens of `text`, positioned as if it started at `offset` on line `first_line`."""
         ignore = self.ignore
-        stop = len(text) if end is None else end
-        position = start
+        position = 0
         line = first_line
-        line_start = start
-        for match in self.pattern.finditer(text, start, stop):
+        line_start = 0
+        for match in self.pattern.finditer(text):
             start, end = match.span()
             if start != position or start == end:
                 break
@@ -99,7 +90,7 @@ class RegexLexer(Lexer):
                 line += newlines
             line_start = start
             yield Tok(kind, match.group(), start + offset, line, None, None, None, end + offset)
-        if position != stop:
+        if position != len(text):
             raise UnexpectedCharacters(text, position, line, 0)
 
 

@@ -90,7 +90,10 @@ def test_json_line_scanner_builds_the_lalr_trees():
     for text in _json_corpus() + ['{"a": 1}\n{}\n{"b": [1]}', '{"a": "b"} {"c": "d"}',
                                   '  {"方面": "食品评价", "情感": "中性"}  \n\n{"x": true}',
                                   '{"a": "b",}\n{"c"：1，"d": "e"}\n{"a": "b"\n"c": "d"}',
-                                  '[\n{"a": "b"},\n{"a": -1.5e3}\n]\n\t{"a":"\\u4e2d"}\r\n}']:
+                                  '[\n{"a": "b"},\n{"a": -1.5e3}\n]\n\t{"a":"\\u4e2d"}\r\n}',
+                                  "{'a': 'b'}\n{a: b, c: 1,}\n[{'a': 'b'},\n{'a': 'b' c: d}]",
+                                  '{"a": "b"\n[{"c": "d"}]', '{"a": "b"},\n,{"c": "d"}',
+                                  '{"a": 1}]]]]\n{"b": 2}', 'x\n[{"a": 1}],\n{"a": 2},,']:
         assert tuple(_shape(child) for child in top_level(text, _TREES)) == _shape(
             REFERENCE["json.lark"].parse(text)
         )[1], text
@@ -136,3 +139,20 @@ def test_json_keys_are_the_value_tokens_before_a_colon(text):
             assert colon_next.match(text, tok.end_pos)
         elif tok.type in _VALUE_TERMINALS and tok.type != "OPEN_STRING":
             assert not colon_next.match(text, tok.end_pos)
+
+
+LINES = st.sampled_from([
+    '{"方面": "食品评价", "情感": "中性"}', '{"a": 1}', "{}", "{'a': 'b'},", "{a: True}",
+    '[{"a": "b", "c": -2,}],', '{"a": "b" "c": "d"}]', '{"a": "b"', '"a": "b"', "[", "]", ",",
+    "```json", '{"a": "b"}}', '{"a": [1]}', ": :", '{"a" "b"}', "'", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES | st.sampled_from(PIECES), max_size=12))
+def test_json_line_paths_build_the_lalr_trees(lines):
+    """Plain and simple object lines among others: the children `top_level` puts together
+    from its three paths are those of lark's tree for the whole text."""
+    text = "\n".join(lines)
+    assert tuple(_shape(child) for child in top_level(text, _TREES)) == _shape(
+        REFERENCE["json.lark"].parse(text)
+    )[1]

@@ -7,7 +7,9 @@ corruption operator."""
 from __future__ import annotations
 
 import contextlib
+import json
 import random
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 import sdeparse
 from sdeparse import Design
 from sdeparse.layouts import LAYOUTS
+from sdeparse.layouts.jsonl import render_json_object
 from sdeparse.parser import Parser
 from sdeparse.testing import CORRUPTIONS, corrupt
 
@@ -117,3 +120,31 @@ def test_scanner_and_parser_agree_on_every_corruption(name):
                     for variant in (text, f"{text}\n{other}", f"{other}\n{text}"):
                         assert_same(parser, variant)
     assert seen or not any(d.is_json for d in Design.all() if op.applies_to(d))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text() | st.integers(), st.text(), st.sampled_from(["json", "cot", "rcot"]))
+def test_rendered_object_is_json_dumps(aspect, label, description, design):
+    """render_json_object spells what json.dumps(ensure_ascii=False) writes."""
+    keys = TASKS["masa-d1"].json_keys
+    fields = {"json": ("aspect", "label"), "cot": ("aspect", "description", "label"),
+              "rcot": ("aspect", "label", "description")}[design]
+    values = {"aspect": aspect, "label": label, "description": description}
+    expected = json.dumps({getattr(keys, f): values[f] for f in fields}, ensure_ascii=False)
+    rendered = render_json_object(aspect, label, TASKS["masa-d1"], Design.parse(design),
+                                  description)
+    assert rendered == expected
+
+
+#: Token-dense inputs of about 300 kB: a step that copies what it has read so far (quadratic)
+#: takes minutes on these, the linear reader a second or two.
+DENSE = ["{[", '{"方面": [', '{"a": ', '"a，', ",;.", '"a" ', "{'a' ", "[{},", ": ", "x\n"]
+
+
+@pytest.mark.parametrize("unit", DENSE)
+def test_token_dense_input_reads_in_linear_time(unit):
+    text = unit * (300_000 // len(unit.encode()))
+    started = time.process_time()
+    result = PARSERS[("masa-d1", "json", "strict")].parse(text)
+    assert time.process_time() - started < 30
+    assert result.diagnostics

@@ -114,8 +114,8 @@ class _Part:
     start: int
     end: int
     entry: _Field | None = None
-    diags: list[Diagnostic] = field(default_factory=list)
-    brackets: list[Span] = field(default_factory=list)
+    diags: Sequence[Diagnostic] = ()
+    brackets: Sequence[Span] = ()
     keyed: bool = False
     lone: _Token | None = None
 
@@ -149,12 +149,6 @@ class _Object:
 #: A top-level token outside the objects, with the rule that took it: "text", "array",
 #: "comma", "brace" (an unmatched closing brace) or "run" (a run of brackets).
 _Stray = tuple[str, Any]
-
-
-def _diag(
-    code: Code, start: int, end: int, message: str, repair: str, severity: Severity | None = None
-) -> Diagnostic:
-    return make(code, start, end, message, repair, severity)
 
 
 # ---- the reader: one method per rule ----------------------------------------------------------
@@ -205,7 +199,7 @@ class _Reader(Transformer[Any, list[Any]]):
                 return str(json.loads(raw))
             except ValueError:
                 diags.append(
-                    _diag(
+                    make(
                         Code.JSON_SYNTAX,
                         s,
                         e,
@@ -216,16 +210,14 @@ class _Reader(Transformer[Any, list[Any]]):
                 return raw[1:-1]
         if kind == "SQ_STRING":
             diags.append(
-                _diag(
-                    Code.JSON_SYNTAX, s, e, f"single quotes around the {role}", "read as a string"
-                )
+                make(Code.JSON_SYNTAX, s, e, f"single quotes around the {role}", "read as a string")
             )
             return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
         if kind == "OPEN_STRING":
             return raw[1:].rstrip("\\")
         if kind == "QUOTES":
             diags.append(
-                _diag(
+                make(
                     Code.JSON_SYNTAX,
                     s,
                     e,
@@ -237,7 +229,7 @@ class _Reader(Transformer[Any, list[Any]]):
         if kind == "NUMBER":
             if not numeric_ok:
                 diags.append(
-                    _diag(
+                    make(
                         Code.JSON_SYNTAX,
                         s,
                         e,
@@ -256,7 +248,7 @@ class _Reader(Transformer[Any, list[Any]]):
         else:
             message = f"missing quotes around the {role} {preview(raw)!r}"
             repair = "read as a string"
-        diags.append(_diag(Code.JSON_SYNTAX, s, e, message, repair))
+        diags.append(make(Code.JSON_SYNTAX, s, e, message, repair))
         return stripped
 
     def _key(self, tok: _Token, diags: list[Diagnostic]) -> _Field:
@@ -274,14 +266,12 @@ class _Reader(Transformer[Any, list[Any]]):
     def _colon(tok: _Token, diags: list[Diagnostic]) -> None:
         if tok.type == "COLONS":
             diags.append(
-                _diag(
-                    Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated colons", "read as one"
-                )
+                make(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated colons", "read as one")
             )
 
     @staticmethod
     def _no_key(tok: _Token) -> Diagnostic:
-        return _diag(
+        return make(
             Code.JSON_SYNTAX,
             tok.start_pos,
             tok.end_pos,
@@ -289,94 +279,88 @@ class _Reader(Transformer[Any, list[Any]]):
             "ignored",
         )
 
-    def _keyed(self, children: list[Any], with_value: bool) -> _Part:
+    def _keyed(self, children: list[Any]) -> _Part:
         """`pair` and `missing_value`: key, colon, then brackets and extra colons, then the
         value when there is one."""
         key, colon = children[0], children[1]
-        part = _Part(key.start_pos, colon.end_pos, keyed=True)
-        diags = part.diags
-        fld = part.entry = self._key(key, diags)
+        diags: list[Diagnostic] = []
+        fld = self._key(key, diags)
         self._colon(colon, diags)
+        end = colon.end_pos
+        brackets: list[Span] = []
         for child in children[2:]:
             if isinstance(child, tuple):
-                part.brackets.append(child)
-                part.end = child[1]
+                brackets.append(child)
+                end = child[1]
             elif isinstance(child, _Part):
-                diags.extend(child.diags)
-                part.brackets.extend(child.brackets)
-                part.end = child.end
+                diags += child.diags
+                brackets += child.brackets
+                end = child.end
             else:
                 self._value(fld, child, diags)
-                part.end = child.end_pos
-        return part
+                end = child.end_pos
+        return _Part(key.start_pos, end, fld, diags, brackets, keyed=True)
 
     # -- member parts
 
     def pair(self, children: list[Any]) -> _Part:
         """key COLON value: one field."""
-        return self._keyed(children, True)
+        return self._keyed(children)
 
     def missing_value(self, children: list[Any]) -> _Part:
         """key COLON and no value (the member ends, or the next key follows)."""
-        return self._keyed(children, False)
+        return self._keyed(children)
+
+    @staticmethod
+    def _two(children: list[Any]) -> tuple[Any, Any, list[Span], int]:
+        """The two values of `missing_colon` or `values_without_key`, their brackets, and
+        where the part ends."""
+        first, second = (child for child in children if not isinstance(child, tuple))
+        brackets = [child for child in children if isinstance(child, tuple)]
+        end = max(second.end_pos, brackets[-1][1]) if brackets else second.end_pos
+        return first, second, brackets, end
 
     def missing_colon(self, children: list[Any]) -> _Part:
         """A member of just two values: a key and its value with the colon left out."""
-        key, value = (child for child in children if not isinstance(child, tuple))
-        part = _Part(key.start_pos, value.end_pos, keyed=True)
-        part.brackets = [child for child in children if isinstance(child, tuple)]
-        if part.brackets:
-            part.end = max(part.end, part.brackets[-1][1])
-        part.diags.append(
-            _diag(
+        key, value, brackets, end = self._two(children)
+        diags = [
+            make(
                 Code.JSON_SYNTAX,
                 key.end_pos,
                 value.start_pos,
                 "missing colon between key and value",
                 "inserted",
             )
-        )
-        fld = part.entry = self._key(key, part.diags)
-        self._value(fld, value, part.diags)
-        return part
+        ]
+        fld = self._key(key, diags)
+        self._value(fld, value, diags)
+        return _Part(key.start_pos, end, fld, diags, brackets, keyed=True)
 
     def values_without_key(self, children: list[Any]) -> _Part:
         """Two values opening a member that goes on: neither has a key."""
-        first, second = (child for child in children if not isinstance(child, tuple))
-        part = _Part(first.start_pos, second.end_pos)
-        part.brackets = [child for child in children if isinstance(child, tuple)]
-        if part.brackets:
-            part.end = max(part.end, part.brackets[-1][1])
-        part.diags += (self._no_key(first), self._no_key(second))
-        return part
+        first, second, brackets, end = self._two(children)
+        diags = [self._no_key(first), self._no_key(second)]
+        return _Part(first.start_pos, end, None, diags, brackets)
 
     def value_without_key(self, children: list[Any]) -> _Part:
         """A value no key claims; if written last in an open object it may be a cut-off key,
         which only the object can tell, so it waits in `lone`."""
         tok = children[0]
-        part = _Part(tok.start_pos, tok.end_pos)
-        if len(children) > 1:
-            part.brackets = children[1:]
-            part.end = children[-1][1]
-            part.diags.append(self._no_key(tok))
-        else:
-            part.lone = tok
-        return part
+        if len(children) == 1:
+            return _Part(tok.start_pos, tok.end_pos, lone=tok)
+        return _Part(tok.start_pos, children[-1][1], None, [self._no_key(tok)], children[1:])
 
     def extra_colon(self, children: list[Any]) -> _Part:
         """A colon with no key before it."""
         colon = children[0]
-        part = _Part(colon.start_pos, colon.end_pos)
-        self._colon(colon, part.diags)
-        part.diags.append(
-            _diag(
-                Code.JSON_SYNTAX, colon.start_pos, colon.end_pos, "colon without a key", "ignored"
-            )
+        diags: list[Diagnostic] = []
+        self._colon(colon, diags)
+        diags.append(
+            make(Code.JSON_SYNTAX, colon.start_pos, colon.end_pos, "colon without a key", "ignored")
         )
-        if len(children) > 1:
-            part.brackets = children[1:]
-            part.end = children[-1][1]
-        return part
+        if len(children) == 1:
+            return _Part(colon.start_pos, colon.end_pos, None, diags)
+        return _Part(colon.start_pos, children[-1][1], None, diags, children[1:])
 
     def brackets(self, children: list[Any]) -> Span:
         """Array brackets inside an object (one run)."""
@@ -386,6 +370,12 @@ class _Reader(Transformer[Any, list[Any]]):
         """The parts between two commas: files their diagnostics, one for all the brackets,
         and one when several keyed parts show a missing comma."""
         diags = self.diags
+        if len(children) == 1:  # the usual member: one part, no brackets, nothing left
+            part = children[0]
+            if not part.brackets and part.lone is None:
+                diags += part.diags
+                entries = [] if part.entry is None else [part.entry]
+                return _Member(part.start, part.end, entries, None, bool(part.diags))
         before = len(diags)
         first, last = children[0], children[-1]
         start = first[0] if isinstance(first, tuple) else first.start
@@ -678,10 +668,11 @@ class _Trees:
 
 _TREES = _Trees()
 #: How the parser reduces by a rule: how many values it pops, the rule's name (where its
-#: result goes), for each popped value whether it is kept or spliced (a rule whose name starts
-#: with _ is inlined into its parent, as lark's tree builder does), and whether the rule has a
-#: method of its own (else its children, as a list, are its value).
-_Reduction = tuple[int, str, tuple[tuple[int, bool], ...], bool]
+#: result goes), how its children are made from the popped values, and whether the rule has a
+#: method of its own (else its children, as a list, are its value). Children: None keeps the
+#: values as they are; else (index, splice?) for each value kept, where a rule whose name
+#: starts with _ is spliced into its parent, as lark's tree builder does.
+_Reduction = tuple[int, str, "tuple[tuple[int, bool], ...] | None", bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -694,12 +685,22 @@ class _Table:
     end: int
 
 
+def _reduction(rule: Any) -> _Reduction:
+    keep = tuple(
+        (index, not sym.is_term and sym.name.startswith("_"))
+        for index, sym in enumerate(rule.expansion)
+        if not (sym.is_term and sym.filter_out)
+    )
+    size, name = len(rule.expansion), str(rule.origin.name)
+    plain = len(keep) == size and not any(splice for _, splice in keep)
+    return size, name, None if plain else keep, not name.startswith("_")
+
+
 @cache
 def _table() -> _Table:
     from lark.parsers.lalr_analysis import Shift
 
-    frontend = parser_for(GRAMMAR).parser.parser
-    table = frontend._parse_table
+    table = parser_for(GRAMMAR).parser.parser._parse_table
     reductions: dict[Any, _Reduction] = {}
     actions: dict[int, dict[str, tuple[bool, Any]]] = {}
     for state, row in table.states.items():
@@ -707,16 +708,10 @@ def _table() -> _Table:
         for symbol, (action, arg) in row.items():
             if action is Shift:
                 actions[state][str(symbol)] = (True, arg)
-                continue
-            if arg not in reductions:
-                keep = tuple(
-                    (index, not sym.is_term and sym.name.startswith("_"))
-                    for index, sym in enumerate(arg.expansion)
-                    if not (sym.is_term and sym.filter_out)
-                )
-                name = str(arg.origin.name)
-                reductions[arg] = (len(arg.expansion), name, keep, not name.startswith("_"))
-            actions[state][str(symbol)] = (False, reductions[arg])
+            else:
+                if arg not in reductions:
+                    reductions[arg] = _reduction(arg)
+                actions[state][str(symbol)] = (False, reductions[arg])
     return _Table(actions, table.start_states["start"], table.end_states["start"])
 
 
@@ -747,18 +742,21 @@ def _lalr(tokens: Iterable[Any], rules: Any) -> Any:
                 values.append(tok)
                 break
             size, name, keep, named = arg
-            popped = values[len(values) - size :]
             if size:
+                children = values[-size:]
                 del values[-size:]
                 del states[-size:]
-            children: list[Any] = []
-            for index, splice in keep:
-                if not splice:
-                    children.append(popped[index])
-                elif children:
-                    children += popped[index]
-                else:  # left recursion: the list grows in place
-                    children = popped[index]
+            else:
+                children = []
+            if keep is not None:
+                popped, children = children, []
+                for index, splice in keep:
+                    if not splice:
+                        children.append(popped[index])
+                    elif children:
+                        children += popped[index]
+                    else:  # a left-recursive list grows in place
+                        children = popped[index]
             if named:
                 method = methods.get(name)
                 if method is None:
@@ -831,36 +829,118 @@ def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
     return tokens
 
 
-def _line_object(tokens: Sequence[Any], rules: Any) -> Any:
-    """Apply the rules' methods to a plain-object line's tokens in the shape the parser gives
-    them: object(LBRACE, member(pair(KEY, COLON, value)), COMMA, member(...), ..., RBRACE)."""
-    children = [tokens[0]]
-    index, last = 1, len(tokens) - 1
-    while index < last:
-        if tokens[index].type == "COMMA":
-            children.append(tokens[index])
+#: The token types of a simple object line, one character each (others: "x"), and the
+#: shapes such a line may have: an object whose members are runs of pairs (a comma may be
+#: missing or trailing) with keys and values of the kinds below, maybe opened by [ and
+#: followed by , or ] or ],. The grammar gives such a line the trees `_line_items` makes.
+_CODE = {
+    "LSQB": "[",
+    "RSQB": "]",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "COMMA": ",",
+    "COLON": ":",
+    "KEY_STRING": "k",
+    "KEY_SQ_STRING": "k",
+    "KEY_WORD": "k",
+    "STRING": "v",
+    "SQ_STRING": "v",
+    "NUMBER": "v",
+    "WORD": "v",
+}
+_SIMPLE = re.compile(r"\[?\{(?:(?:k:v)+(?:,(?:k:v)+)*,?)?\}(?:,|\]|\],)?")
+
+
+def _line_items(tokens: Sequence[Any], rules: Any) -> list[Any]:
+    """Apply the rules' methods to a simple object line's tokens in the shape the parser gives
+    them: [array_bracket(LSQB)], object(LBRACE, member(pair(KEY, COLON, value), ...), COMMA,
+    ..., RBRACE), then stray_comma or array_bracket for what follows."""
+    items: list[Any] = []
+    index = 0
+    if tokens[0].type == "LSQB":
+        items.append(rules.array_bracket([tokens[0]]))
+        index = 1
+    children = [tokens[index]]
+    index += 1
+    parts: list[Any] = []
+    while tokens[index].type != "RBRACE":
+        tok = tokens[index]
+        if tok.type == "COMMA":
+            if parts:
+                children.append(rules.member(parts))
+                parts = []
+            children.append(tok)
             index += 1
-        children.append(rules.member([rules.pair(list(tokens[index : index + 3]))]))
-        index += 3
-    children.append(tokens[last])
-    return rules.object(children)
+        else:
+            parts.append(rules.pair(list(tokens[index : index + 3])))
+            index += 3
+    if parts:
+        children.append(rules.member(parts))
+    children.append(tokens[index])
+    items.append(rules.object(children))
+    for tok in tokens[index + 1 :]:
+        if tok.type == "COMMA":
+            items.append(rules.stray_comma([tok]))
+        else:
+            items.append(rules.array_bracket([tok]))
+    return items
+
+
+def _lines(text: str, tokens: Iterable[Any]) -> Iterator[list[Any]]:
+    """Tokens grouped by the line they start on."""
+    line: list[Any] = []
+    line_end = -1
+    for tok in tokens:
+        if tok.start_pos > line_end:
+            if line:
+                yield line
+            line = [tok]
+            line_end = text.find("\n", tok.start_pos)
+            if line_end < 0:
+                line_end = len(text)
+        else:
+            line.append(tok)
+    if line:
+        yield line
+
+
+def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
+    """The children of text[start:end], a stretch between plain-object lines: a line whose
+    tokens have a simple shape gets the rule methods directly; the tokens of the other lines go
+    through the LALR parser. A line opening with [ goes there too after such lines: an object
+    they leave open would take the bracket."""
+    children: list[Any] = []
+    pending: list[Any] = []
+    for line in _lines(text, _tokens(text, start, end)):
+        simple = _SIMPLE.fullmatch("".join([_CODE.get(tok.type, "x") for tok in line]))
+        if simple is None or (pending and line[0].type == "LSQB"):
+            pending += line
+            continue
+        if pending:
+            children += _lalr(pending, rules)
+            pending = []
+        children += _line_items(line, rules)
+    if pending:
+        children += _lalr(pending, rules)
+    return children
 
 
 def top_level(text: str, rules: Any) -> list[Any]:
     """The children of the start rule for `text`, with `rules`' methods applied: plain-object
-    lines by the line scanner, every other stretch by the LALR parser. Since every { opens a
-    new object and nothing nests, a stretch parses alone as it does in the whole text."""
+    lines by the line scanner, simple object lines by their tokens' shape, the rest by the
+    LALR parser. Since every { opens a new object and nothing nests, a stretch parses alone as
+    it does in the whole text."""
     lines, _ = _scanner()
     children: list[Any] = []
     position = 0
     for match in lines.finditer(text):
         start = match.start()
         if text[position:start].strip():
-            children += _lalr(_tokens(text, position, start), rules)
-        children.append(_line_object(_line_tokens(text, match), rules))
+            children += _stretch(text, position, start, rules)
+        children += _line_items(_line_tokens(text, match), rules)
         position = match.end()
     if text[position:].strip():
-        children += _lalr(_tokens(text, position), rules)
+        children += _stretch(text, position, len(text), rules)
     return children
 
 
@@ -1081,14 +1161,25 @@ def render_json_object(
 ) -> str:
     """One canonical JSON line: keys in the design's order, ``ensure_ascii=False`` spacing."""
     keys = task.json_keys
-    obj: dict[str, str | int]
+    fields: tuple[tuple[str, str | int], ...]
     if design.format == "cot":
-        obj = {keys.aspect: key, keys.description: description, keys.label: value}
+        fields = ((keys.aspect, key), (keys.description, description), (keys.label, value))
     elif design.format == "rcot":
-        obj = {keys.aspect: key, keys.label: value, keys.description: description}
+        fields = ((keys.aspect, key), (keys.label, value), (keys.description, description))
     else:
-        obj = {keys.aspect: key, keys.label: value}
-    return json.dumps(obj, ensure_ascii=False)
+        fields = ((keys.aspect, key), (keys.label, value))
+    return "{" + ", ".join(f"{_dump(name)}: {_dump(item)}" for name, item in fields) + "}"
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
+def _dump(value: str | int) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, without its cost for a string that needs no
+    escape."""
+    if isinstance(value, str) and _ESCAPED.search(value) is None:
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 class JsonLinesLayout(Layout):
