@@ -7,13 +7,14 @@ corruption operator."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import random
 import time
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import sdeparse
@@ -89,6 +90,36 @@ def test_scanner_and_parser_agree_on_mixed_lines(lines):
     text = "\n".join(lines)
     for profile in PROFILES:
         assert_same(PARSERS[("masa-d1", "json", profile)], text)
+
+
+#: A small alphabet dense in structure: every string of up to four of these, so that each
+#: rule meets each neighbour (a member of only brackets, a colon after brackets, ...).
+SMALL = ["{", "}", "[", "]", ":", ",", '"a"', "b", "'c", "\n", '"方面"', "1"]
+
+
+def test_scanner_and_parser_agree_on_every_short_string():
+    parser = PARSERS[("masa-d1", "json", "strict")]
+    for length in range(1, 5):
+        for pieces in itertools.product(SMALL, repeat=length):
+            assert_same(parser, "".join(pieces))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SMALL + ["\n", ": ", '"情感"']), max_size=14).map("".join))
+@example('"情感": "中性", "方面"\n: "x"')  # a bare line ending in a key whose colon comes next
+@example('"情感": "中性", }, "x"')  # a bare line whose commas an unmatched brace parted
+def test_scanner_and_parser_agree_on_structure_dense_strings(text):
+    for profile in PROFILES:
+        assert_same(PARSERS[("masa-d1", "json", profile)], text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SMALL + [" ", '"情感"', "}", "]]]]"]), max_size=12).map("".join))
+def test_bare_lines_read_alike(rest):
+    """Lines of key-value pairs without braces (the reader parses their tokens again, as an
+    object's members), followed by anything."""
+    for text in (f'"方面": {rest}', f'{rest}"情感"：1, {rest}'):
+        assert_same(PARSERS[("masa-d1", "json", "strict")], text)
 
 
 def _canonical(task, design, rng: random.Random) -> str:

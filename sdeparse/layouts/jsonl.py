@@ -372,7 +372,7 @@ class _Reader(Transformer[Any, list[Any]]):
         diags = self.diags
         if len(children) == 1:  # the usual member: one part, no brackets, nothing left
             part = children[0]
-            if not part.brackets and part.lone is None:
+            if isinstance(part, _Part) and not part.brackets and part.lone is None:
                 diags += part.diags
                 entries = [] if part.entry is None else [part.entry]
                 return _Member(part.start, part.end, entries, None, bool(part.diags))
@@ -539,9 +539,13 @@ class _Reader(Transformer[Any, list[Any]]):
         if any(tok.type in _COLONS for tok in texts) and any(
             tok.type in _WORDLIKE and tok.value.strip("\"'" + _CURLY) in keys for tok in texts
         ):
-            objects.append(
-                self._bare([tok for kind, tok in line if kind in ("text", "comma", "run")])
-            )
+            tokens: list[Any] = []
+            for kind, tok in line:
+                if kind == "comma" and tokens and tokens[-1].type in ("COMMA", "COMMAS"):
+                    continue  # commas that a left-out bracket or brace parted are one
+                if kind in ("text", "comma", "run"):
+                    tokens.append(tok)
+            objects.append(self._bare(tokens))
             return
         diags = self.diags
         for kind, tok in line:
@@ -582,8 +586,11 @@ class _Reader(Transformer[Any, list[Any]]):
 
     def _bare(self, tokens: list[Any]) -> _Object:
         """Key-value pairs written without braces: read by the grammar's member rules, as the
-        members of an object (array brackets and unmatched braces on the line left out)."""
+        members of an object (the caller leaves out array brackets and unmatched braces)."""
         start, end = tokens[0].start_pos, tokens[-1].end_pos
+        last = tokens[-1]
+        if last.type in _KIND:  # a key whose colon is on the next line: here, a value
+            tokens[-1] = _Tok(_KIND[last.type], last.value, last.start_pos, last.end_pos)
         self.diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
         obj = _Object(start, end, True, bare=True)
         braced = [_Tok("LBRACE", "{", start, start), *tokens, _Tok("RBRACE", "}", end, end)]
