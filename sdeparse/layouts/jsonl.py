@@ -426,6 +426,7 @@ class _Reader(Transformer[Any, list[Any]]):
         return self._object(children, False)
 
     def _object(self, children: list[Any], closed: bool) -> _Object:
+        """An object's fields, its comma slips, and whether reading it raised anything."""
         diags = self.diags
         before = len(diags)
         last = children[-1]
