@@ -1,35 +1,142 @@
-"""Reader of the JSON-lines layouts (JSON, CoT, R-CoT): grammar parse of a widened JSON, then
-objects to Items, with every syntax slip, layout change and cut-off reported."""
+"""Reader of the JSON-lines layouts (JSON, CoT, R-CoT): the tolerant grammar
+(grammars/json.lark) read by a lark Transformer with one method per rule, then objects to
+records, with every syntax slip, layout change and cut-off reported.
+
+The fast path (the default) applies the rule methods without building trees. Most lines of an
+output, even of a broken one, hold one plain JSON object: a scanner compiled from the grammar's
+own terminals finds those lines and hands their tokens to the rule methods in the shape the
+parser gives them. Every other stretch goes through the grammar's LALR table, run by a loop
+that applies each rule's method as it reduces. The reference path is lark's own parser and
+Transformer; tests check that both read every text alike.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
+from itertools import chain
+from typing import Any, Protocol, cast
 
-from lark import Token, Tree
+from lark import Transformer, Tree
 
 from ..design import Design
-from ..diagnostics import Code, Severity
-from ..grammar import RegexLexer, Tok, lexer_for, parser_for
+from ..diagnostics import Code, Diagnostic, Severity, make
+from ..grammar import lexer_for, parser_for
 from ..records import Diagnostics, Field, Record, preview, record
 from ..task import Task
 from .base import KeyKind, Layout, Reading, Shape, ValueKind, Vocabulary
 
-_VALUE_TYPES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD", "QUOTES"))
-_PYTHON_LITERALS = frozenset(("True", "False", "None"))
+GRAMMAR = "json.lark"
+_LITERALS = frozenset(("True", "False", "None", "null", "true", "false"))
 _CURLY = "“”‘’「」"
+#: The value terminal each key terminal spells (a key is a value with a colon after it).
+_KIND = {
+    "KEY_STRING": "STRING",
+    "KEY_SQ_STRING": "SQ_STRING",
+    "KEY_NUMBER": "NUMBER",
+    "KEY_WORD": "WORD",
+    "KEY_QUOTES": "QUOTES",
+}
+#: Token types that may spell a key word at the top level (a bare ``"方面": ...`` line).
+_WORDLIKE = frozenset(("STRING", "SQ_STRING", "WORD", "KEY_STRING", "KEY_SQ_STRING", "KEY_WORD"))
+_COLONS = frozenset(("COLON", "COLONS"))
+_CONTROL = re.compile(r"[\x00-\x1f]")
+Span = tuple[int, int]
+
+
+class _Token(Protocol):
+    """What the rule methods read of a token: lark's Token, or the fast path's `_Tok`."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def start_pos(self) -> int: ...
+
+    @property
+    def end_pos(self) -> int: ...
+
+
+class _Tok:
+    """A token as the fast path's scanners give it (cheaper to make than lark's Token)."""
+
+    __slots__ = ("end_pos", "start_pos", "type", "value")
+
+    def __init__(self, type_: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __repr__(self) -> str:
+        return f"_Tok({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
+
+
+# ---- what the rules stand for --------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class _Field:
+    """One key of an object and its value, decoded, with their spans. A key without a value
+    (missing, or the key was cut off) has `value_span` None; `value_open` marks a string value
+    cut off before its closing quote."""
+
     key: str
-    value: str
-    key_tok: Tok
-    value_tok: Tok | None
+    key_start: int
+    key_end: int
+    value: str = ""
+    value_span: Span | None = None
+    value_open: bool = False
+
+    @property
+    def has_value(self) -> bool:
+        return self.value_span is not None
+
+    @property
+    def span(self) -> Span:
+        """The value's span, or the empty span right after the key when there is none."""
+        return self.value_span or (self.key_end, self.key_end)
+
+
+@dataclass(slots=True)
+class _Part:
+    """One part of a member (`pair`, `missing_value`, `missing_colon`, `value_without_key`...):
+    its field, the diagnostics its rule raises, the brackets written in it, and whether it is
+    keyed (two keyed parts in one member: a comma is missing). A value without a key written
+    last stays in `lone`: the object decides whether it is a key cut off at the end."""
+
+    start: int
+    end: int
+    entry: _Field | None = None
+    diags: Sequence[Diagnostic] = ()
+    brackets: Sequence[Span] = ()
+    keyed: bool = False
+    lone: _Token | None = None
+
+
+@dataclass(slots=True)
+class _Member:
+    """The parts between two commas of an object, read: their fields, a trailing value without
+    key not yet judged, and whether reading them raised a diagnostic."""
+
+    start: int
+    end: int
+    fields: list[_Field]
+    lone: _Token | None
+    slipped: bool
 
 
 @dataclass(slots=True)
 class _Object:
+    """An object as read: its span, whether it was closed, its fields in order, and whether it
+    was written without braces (`bare`)."""
+
     start: int
     end: int
     closed: bool
@@ -39,285 +146,810 @@ class _Object:
     slipped: bool = False
 
 
-def _decode(tok: Tok, diags: Diagnostics, role: str, numeric_ok: bool = False) -> str:
-    """The text a value token stands for, reporting how it departs from a JSON string."""
-    kind, raw = tok.type, tok.value
-    s, e = tok.start_pos, tok.end_pos
-    if kind == "STRING":
-        try:
-            return json.loads(raw)
-        except ValueError:
-            diags.add(
-                Code.JSON_SYNTAX,
-                s,
-                e,
-                f"invalid escape in the {role} {preview(raw)!r}",
-                "kept the characters as written",
-            )
-            return raw[1:-1]
-    if kind == "SQ_STRING":
-        diags.add(Code.JSON_SYNTAX, s, e, f"single quotes around the {role}", "read as a string")
-        return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
-    if kind == "OPEN_STRING":
-        return raw[1:].rstrip("\\")
-    if kind == "QUOTES":
-        diags.add(
-            Code.JSON_SYNTAX, s, e, f"a run of {len(raw)} quotes as the {role}", "read as empty"
-        )
-        return ""
-    if kind == "NUMBER":
-        if not numeric_ok:
-            diags.add(
-                Code.JSON_SYNTAX,
-                s,
-                e,
-                f"the {role} {raw!r} is a bare number, not a string",
-                "read as text",
-            )
-        return raw
-    stripped = raw.strip(_CURLY)
-    if raw in _PYTHON_LITERALS or raw in ("null", "true", "false"):
-        diags.add(Code.JSON_SYNTAX, s, e, f"literal {raw!r} as the {role}", "read as text")
-    elif stripped != raw:
-        diags.add(
-            Code.JSON_SYNTAX, s, e, f"typographic quotes around the {role}", "read as a string"
-        )
-    else:
-        diags.add(
-            Code.JSON_SYNTAX,
-            s,
-            e,
-            f"missing quotes around the {role} {preview(raw)!r}",
-            "read as a string",
-        )
-    return stripped
+#: A top-level token outside the objects, with the rule that took it: "text", "array",
+#: "comma", "brace" (an unmatched closing brace) or "run" (a run of brackets).
+_Stray = tuple[str, Any]
 
 
-def _member_fields(
-    tokens: list[Tok], obj: _Object, diags: Diagnostics, numeric: bool, keys: set[str]
-) -> None:
-    """Key/value pairs of one comma-separated member (several when commas are missing)."""
-    values = [t for t in tokens if t.type in _VALUE_TYPES]
-    brackets = [t for t in tokens if t.type in ("LSQB", "RSQB", "BRACKETS")]
-    if brackets:
-        diags.add(
+# ---- the reader: one method per rule ----------------------------------------------------------
+
+
+class _Reader(Transformer[Any, list[Any]]):
+    """The reading of one output, one method per rule, applied bottom-up: parts carry their
+    diagnostics up to `member`, which files them; `object` and `open_object` judge commas and a
+    trailing value without key; the stray rules tag what stands between objects, which
+    `reading` reads line by line before turning the objects into records. Applied inline by the
+    fast path's parser, or by lark's `transform` on lark's tree."""
+
+    def __init__(
+        self,
+        text: str,
+        task: Task,
+        design: Design,
+        vocabulary: Vocabulary,
+        diags: Diagnostics,
+        expected: bool,
+        fast: bool = True,
+    ) -> None:
+        super().__init__(visit_tokens=False)
+        self.fast = fast
+        self.text = text
+        self.task = task
+        self.design = design
+        self.vocabulary = vocabulary
+        self.diags = diags
+        self.expected = expected
+        self.keys = task.json_keys
+        self.numeric = design.numeric_labels
+        self.array = False
+
+    # -- decoding tokens
+
+    def _decode(
+        self, tok: _Token, role: str, diags: list[Diagnostic], numeric_ok: bool = False
+    ) -> str:
+        """The text a value token stands for, reporting how it departs from a JSON string."""
+        kind = _KIND.get(tok.type, tok.type)
+        raw = tok.value
+        s, e = tok.start_pos, tok.end_pos
+        if kind == "STRING":
+            if "\\" not in raw and _CONTROL.search(raw) is None:
+                return raw[1:-1]  # what json.loads gives, without its cost
+            try:
+                return str(json.loads(raw))
+            except ValueError:
+                diags.append(
+                    make(
+                        Code.JSON_SYNTAX,
+                        s,
+                        e,
+                        f"invalid escape in the {role} {preview(raw)!r}",
+                        "kept the characters as written",
+                    )
+                )
+                return raw[1:-1]
+        if kind == "SQ_STRING":
+            diags.append(
+                make(Code.JSON_SYNTAX, s, e, f"single quotes around the {role}", "read as a string")
+            )
+            return raw[1:-1].replace("\\'", "'").replace('\\"', '"')
+        if kind == "OPEN_STRING":
+            return raw[1:].rstrip("\\")
+        if kind == "QUOTES":
+            diags.append(
+                make(
+                    Code.JSON_SYNTAX,
+                    s,
+                    e,
+                    f"a run of {len(raw)} quotes as the {role}",
+                    "read as empty",
+                )
+            )
+            return ""
+        if kind == "NUMBER":
+            if not numeric_ok:
+                diags.append(
+                    make(
+                        Code.JSON_SYNTAX,
+                        s,
+                        e,
+                        f"the {role} {raw!r} is a bare number, not a string",
+                        "read as text",
+                    )
+                )
+            return raw
+        stripped = raw.strip(_CURLY)
+        if raw in _LITERALS:
+            message = f"literal {raw!r} as the {role}"
+            repair = "read as text"
+        elif stripped != raw:
+            message = f"typographic quotes around the {role}"
+            repair = "read as a string"
+        else:
+            message = f"missing quotes around the {role} {preview(raw)!r}"
+            repair = "read as a string"
+        diags.append(make(Code.JSON_SYNTAX, s, e, message, repair))
+        return stripped
+
+    def _key(self, tok: _Token, diags: list[Diagnostic]) -> _Field:
+        """A field for a key token, its value not yet known."""
+        return _Field(self._decode(tok, "key", diags), tok.start_pos, tok.end_pos)
+
+    def _value(self, fld: _Field, tok: _Token, diags: list[Diagnostic]) -> None:
+        """Give `fld` the value `tok` (a number is the right spelling of a numeric label)."""
+        numeric_ok = self.numeric and fld.key == self.keys.label
+        fld.value = self._decode(tok, "value", diags, numeric_ok)
+        fld.value_span = (tok.start_pos, tok.end_pos)
+        fld.value_open = tok.type == "OPEN_STRING"
+
+    @staticmethod
+    def _colon(tok: _Token, diags: list[Diagnostic]) -> None:
+        if tok.type == "COLONS":
+            diags.append(
+                make(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated colons", "read as one")
+            )
+
+    @staticmethod
+    def _no_key(tok: _Token) -> Diagnostic:
+        return make(
             Code.JSON_SYNTAX,
-            brackets[0].start_pos,
-            brackets[-1].end_pos,
-            "brackets inside an object",
+            tok.start_pos,
+            tok.end_pos,
+            f"value {preview(tok.value)!r} without a key",
             "ignored",
         )
-    colon_at = [i for i, t in enumerate(tokens) if t.type == "COLON"]
-    for i in colon_at:
-        if len(tokens[i].value.replace(" ", "")) > 1:
-            diags.add(
+
+    def _keyed(self, children: list[Any]) -> _Part:
+        """`pair` and `missing_value`: key, colon, then brackets and extra colons, then the
+        value when there is one."""
+        key, colon = children[0], children[1]
+        diags: list[Diagnostic] = []
+        fld = self._key(key, diags)
+        self._colon(colon, diags)
+        end = colon.end_pos
+        brackets: list[Span] = []
+        for child in children[2:]:
+            if isinstance(child, tuple):
+                brackets.append(child)
+                end = child[1]
+            elif isinstance(child, _Part):
+                diags += child.diags
+                brackets += child.brackets
+                end = child.end
+            else:
+                self._value(fld, child, diags)
+                end = child.end_pos
+        return _Part(key.start_pos, end, fld, diags, brackets, keyed=True)
+
+    # -- member parts
+
+    def pair(self, children: list[Any]) -> _Part:
+        """key COLON value: one field."""
+        return self._keyed(children)
+
+    def missing_value(self, children: list[Any]) -> _Part:
+        """key COLON and no value (the member ends, or the next key follows)."""
+        return self._keyed(children)
+
+    @staticmethod
+    def _two(children: list[Any]) -> tuple[Any, Any, list[Span], int]:
+        """The two values of `missing_colon` or `values_without_key`, their brackets, and
+        where the part ends."""
+        first, second = (child for child in children if not isinstance(child, tuple))
+        brackets = [child for child in children if isinstance(child, tuple)]
+        end = max(second.end_pos, brackets[-1][1]) if brackets else second.end_pos
+        return first, second, brackets, end
+
+    def missing_colon(self, children: list[Any]) -> _Part:
+        """A member of just two values: a key and its value with the colon left out."""
+        key, value, brackets, end = self._two(children)
+        diags = [
+            make(
                 Code.JSON_SYNTAX,
-                tokens[i].start_pos,
-                tokens[i].end_pos,
-                "repeated colons",
-                "read as one",
+                key.end_pos,
+                value.start_pos,
+                "missing colon between key and value",
+                "inserted",
             )
-    used: set[int] = set()
-    pairs: list[tuple[Tok, Tok | None]] = []
-    for j in colon_at:
-        k = j - 1
-        while k >= 0 and tokens[k].type not in _VALUE_TYPES:
-            k -= 1
-        v = j + 1
-        while v < len(tokens) and tokens[v].type not in _VALUE_TYPES:
-            v += 1
-        if k < 0 or k in used:
+        ]
+        fld = self._key(key, diags)
+        self._value(fld, value, diags)
+        return _Part(key.start_pos, end, fld, diags, brackets, keyed=True)
+
+    def values_without_key(self, children: list[Any]) -> _Part:
+        """Two values opening a member that goes on: neither has a key."""
+        first, second, brackets, end = self._two(children)
+        diags = [self._no_key(first), self._no_key(second)]
+        return _Part(first.start_pos, end, None, diags, brackets)
+
+    def value_without_key(self, children: list[Any]) -> _Part:
+        """A value no key claims; if written last in an open object it may be a cut-off key,
+        which only the object can tell, so it waits in `lone`."""
+        tok = children[0]
+        if len(children) == 1:
+            return _Part(tok.start_pos, tok.end_pos, lone=tok)
+        return _Part(tok.start_pos, children[-1][1], None, [self._no_key(tok)], children[1:])
+
+    def extra_colon(self, children: list[Any]) -> _Part:
+        """A colon with no key before it."""
+        colon = children[0]
+        diags: list[Diagnostic] = []
+        self._colon(colon, diags)
+        diags.append(
+            make(Code.JSON_SYNTAX, colon.start_pos, colon.end_pos, "colon without a key", "ignored")
+        )
+        if len(children) == 1:
+            return _Part(colon.start_pos, colon.end_pos, None, diags)
+        return _Part(colon.start_pos, children[-1][1], None, diags, children[1:])
+
+    def brackets(self, children: list[Any]) -> Span:
+        """Array brackets inside an object (one run)."""
+        return children[0].start_pos, children[-1].end_pos
+
+    def member(self, children: list[Any]) -> _Member:
+        """The parts between two commas: files their diagnostics, one for all the brackets,
+        and one when several keyed parts show a missing comma."""
+        diags = self.diags
+        if len(children) == 1:  # the usual member: one part, no brackets, nothing left
+            part = children[0]
+            if isinstance(part, _Part) and not part.brackets and part.lone is None:
+                diags += part.diags
+                entries = [] if part.entry is None else [part.entry]
+                return _Member(part.start, part.end, entries, None, bool(part.diags))
+        before = len(diags)
+        first, last = children[0], children[-1]
+        start = first[0] if isinstance(first, tuple) else first.start
+        end = last[1] if isinstance(last, tuple) else last.end
+        parts: list[_Part] = []
+        brackets: list[Span] = []
+        for child in children:
+            if isinstance(child, tuple):
+                brackets.append(child)
+            else:
+                parts.append(child)
+                brackets.extend(child.brackets)
+        if brackets:
             diags.add(
                 Code.JSON_SYNTAX,
-                tokens[j].start_pos,
-                tokens[j].end_pos,
-                "colon without a key",
+                brackets[0][0],
+                brackets[-1][1],
+                "brackets inside an object",
                 "ignored",
             )
-            continue
-        used.add(k)
-        if (
-            v < len(tokens)
-            and v not in used
-            and (v + 1 >= len(tokens) or tokens[v + 1].type != "COLON")
+        keyed = 0
+        fields: list[_Field] = []
+        for part in parts:
+            diags.extend(part.diags)
+            keyed += part.keyed
+            if part.entry is not None:
+                fields.append(part.entry)
+        if keyed > 1:
+            diags.add(Code.JSON_SYNTAX, start, end, "missing comma between members", "inserted")
+        lone = None
+        for part in parts:
+            if part.lone is not None:
+                if part is parts[-1] and not isinstance(last, tuple):
+                    lone = part.lone
+                else:
+                    diags.append(self._no_key(part.lone))
+        return _Member(start, end, fields, lone, len(diags) > before)
+
+    # -- objects
+
+    def object(self, children: list[Any]) -> _Object:
+        """{ members } (commas judged; a trailing value without key has no key)."""
+        return self._object(children, True)
+
+    def open_object(self, children: list[Any]) -> _Object:
+        """{ members with no closing brace: cut off, or running into the next object. A value
+        without key written last is a key cut off."""
+        return self._object(children, False)
+
+    def _object(self, children: list[Any], closed: bool) -> _Object:
+        """An object's fields, its comma slips, and whether reading it raised anything."""
+        diags = self.diags
+        before = len(diags)
+        last = children[-1]
+        end = last.end if isinstance(last, _Member) else last.end_pos
+        obj = _Object(children[0].start_pos, end, closed)
+        slipped = False
+        previous_comma = True
+        for child in children[1:]:
+            if isinstance(child, _Member):
+                previous_comma = False
+                slipped = slipped or child.slipped
+                obj.fields.extend(child.fields)
+                if child.lone is None:
+                    continue
+                if not closed and child is last:
+                    obj.fields.append(self._key(child.lone, diags))
+                else:
+                    diags.append(self._no_key(child.lone))
+            elif child.type == "RBRACE":
+                if previous_comma and len(children) > 2:
+                    comma = children[-2]
+                    diags.add(
+                        Code.JSON_SYNTAX,
+                        comma.start_pos,
+                        comma.end_pos,
+                        "trailing comma before }",
+                        "ignored",
+                    )
+            else:
+                if child.type == "COMMAS":
+                    diags.add(
+                        Code.JSON_SYNTAX,
+                        child.start_pos,
+                        child.end_pos,
+                        "repeated commas",
+                        "read as one",
+                    )
+                elif previous_comma:
+                    diags.add(
+                        Code.JSON_SYNTAX,
+                        child.start_pos,
+                        child.end_pos,
+                        "comma with no member before it",
+                        "ignored",
+                    )
+                previous_comma = True
+        obj.slipped = slipped or len(diags) > before
+        return obj
+
+    # -- the top level
+
+    def stray_text(self, children: list[Any]) -> _Stray:
+        """Text outside the objects (prose, a code fence, a bare key or colon)."""
+        return ("text", children[0])
+
+    def array_bracket(self, children: list[Any]) -> _Stray:
+        """[ or ] around the objects: an array."""
+        return ("array", children[0])
+
+    def stray_comma(self, children: list[Any]) -> _Stray:
+        """A comma (or a run of them) between objects."""
+        return ("comma", children[0])
+
+    def unmatched_brace(self, children: list[Any]) -> _Stray:
+        """A } with no object open."""
+        return ("brace", children[0])
+
+    def bracket_run(self, children: list[Any]) -> _Stray:
+        """A run of four or more brackets and braces."""
+        return ("run", children[0])
+
+    def start(self, children: list[Any]) -> list[Any]:
+        """The objects and what stands between them, in order (read by `reading`: the top
+        level may be put together from several parses)."""
+        return children
+
+    def reading(self, children: list[Any]) -> Reading:
+        """The children of `start` read into records: what stands between the objects first
+        (line by line), then each object."""
+        objects: list[_Object] = []
+        run: list[_Stray] = []
+        for child in children:
+            if isinstance(child, _Object):
+                if run:
+                    self._strays(run, objects)
+                    run = []
+                objects.append(child)
+            else:
+                run.append(child)
+        if run:
+            self._strays(run, objects)
+        objects.sort(key=lambda o: o.start)
+        return self._reading(objects)
+
+    def _strays(self, run: list[_Stray], objects: list[_Object]) -> None:
+        """Read a run of top-level tokens line by line (a line is where its token starts)."""
+        text = self.text
+        line: list[_Stray] = [run[0]]
+        for stray in run[1:]:
+            if text.find("\n", line[-1][1].start_pos, stray[1].start_pos) != -1:
+                self._stray_line(line, objects)
+                line = []
+            line.append(stray)
+        self._stray_line(line, objects)
+
+    def _stray_line(self, line: list[_Stray], objects: list[_Object]) -> None:
+        """One line of top-level tokens: a bare object when it names the aspect or label key
+        and has a colon; otherwise its commas, braces and brackets, and its text as extra."""
+        keys = (self.keys.aspect, self.keys.label)
+        texts = [tok for kind, tok in line if kind == "text"]
+        if any(tok.type in _COLONS for tok in texts) and any(
+            tok.type in _WORDLIKE and tok.value.strip("\"'" + _CURLY) in keys for tok in texts
         ):
-            used.add(v)
-            pairs.append((tokens[k], tokens[v]))
-        else:
-            pairs.append((tokens[k], None))
-    orphans = [i for i, t in enumerate(tokens) if t.type in _VALUE_TYPES and i not in used]
-    if not colon_at and len(values) == 2:
-        diags.add(
-            Code.JSON_SYNTAX,
-            values[0].end_pos,
-            values[1].start_pos,
-            "missing colon between key and value",
-            "inserted",
-        )
-        pairs.append((values[0], values[1]))
-        orphans = []
-    elif len(pairs) > 1:
-        diags.add(
-            Code.JSON_SYNTAX,
-            tokens[0].start_pos,
-            tokens[-1].end_pos,
-            "missing comma between members",
-            "inserted",
-        )
-    for i in orphans:
-        tok = tokens[i]
-        if obj.closed or tok.end_pos < obj.end:
-            diags.add(
-                Code.JSON_SYNTAX,
-                tok.start_pos,
-                tok.end_pos,
-                f"value {preview(tok.value)!r} without a key",
-                "ignored",
-            )
-        else:
-            pairs.append((tok, None))
-    for key_tok, value_tok in pairs:
-        key = _decode(key_tok, diags, "key")
-        if value_tok is None:
-            obj.fields.append(_Field(key, "", key_tok, None))
-            continue
-        label_role = numeric and key in keys
-        value = _decode(value_tok, diags, "value", numeric_ok=label_role)
-        obj.fields.append(_Field(key, value, key_tok, value_tok))
-
-
-def _read_object(tree: Tree, diags: Diagnostics, numeric: bool, keys: set[str]) -> _Object:
-    children = tree.children
-    closed = tree.data == "object"
-    first = children[0]
-    start = first.start_pos if isinstance(first, Tok) else _first_pos(first)
-    end = children[-1].end_pos if isinstance(children[-1], Tok) else _last_pos(children[-1])
-    obj = _Object(start, end, closed)
-    before = len(diags)
-    previous_comma = True
-    for child in children[1:]:
-        if isinstance(child, Tree):
-            _member_fields(_tokens(child), obj, diags, numeric, keys)
-            previous_comma = False
-        elif child.type == "COMMA":
-            if sum(ch in ",，" for ch in child.value) > 1:
+            tokens: list[Any] = []
+            for kind, tok in line:
+                if kind == "comma" and tokens and tokens[-1].type in ("COMMA", "COMMAS"):
+                    continue  # commas that a left-out bracket or brace parted are one
+                if kind in ("text", "comma", "run"):
+                    tokens.append(tok)
+            objects.append(self._bare(tokens))
+            return
+        diags = self.diags
+        for kind, tok in line:
+            if kind == "array":
+                self.array = True
+            elif kind == "comma":
+                if tok.type == "COMMAS":
+                    diags.add(
+                        Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated commas", "ignored"
+                    )
+                elif not self.array:
+                    diags.add(
+                        Code.JSON_SYNTAX,
+                        tok.start_pos,
+                        tok.end_pos,
+                        "comma after an object",
+                        "ignored",
+                    )
+            elif kind == "brace":
+                diags.add(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "unmatched }", "ignored")
+            elif kind == "run":
                 diags.add(
                     Code.JSON_SYNTAX,
-                    child.start_pos,
-                    child.end_pos,
-                    "repeated commas",
-                    "read as one",
-                )
-            elif previous_comma:
-                diags.add(
-                    Code.JSON_SYNTAX,
-                    child.start_pos,
-                    child.end_pos,
-                    "comma with no member before it",
+                    tok.start_pos,
+                    tok.end_pos,
+                    f"a run of {len(tok.value)} brackets",
                     "ignored",
                 )
-            previous_comma = True
-        elif (
-            child.type == "RBRACE"
-            and previous_comma
-            and len(children) > 2
-            and isinstance(children[-2], Tok)
-        ):
-            comma = children[-2]
+        if texts:
+            start, end = texts[0].start_pos, texts[-1].end_pos
             diags.add(
-                Code.JSON_SYNTAX,
-                comma.start_pos,
-                comma.end_pos,
-                "trailing comma before }",
-                "ignored",
+                Code.EXTRA_TEXT,
+                start,
+                end,
+                f"text outside the objects: {preview(self.text[start:end])!r}",
+                "removed",
             )
-    obj.slipped = len(diags) > before
-    return obj
 
-
-_FLAT_VALUES = (str, int, float, bool, type(None))
-
-
-def _top_level(text: str) -> list:
-    """The children of the grammar's start rule for the whole text.
-
-    A line holding exactly one flat JSON object (the common case, even in a broken output)
-    gets its tree built from the grammar's own tokens, since the json module vouches for its
-    structure; every other stretch of lines is parsed by the LALR parser. Only deviating
-    lines pay for the parser, and the trees are the ones the parser would build.
-    """
-    parser = parser_for("json.lark")
-    lexer = lexer_for("json.lark")
-    children: list = []
-    region: tuple[int, int] | None = None
-    position = 0
-    for line_number, line in enumerate(text.split("\n"), 1):
-        tree = _flat_object_tree(line, position, line_number, lexer) if "{" in line else None
-        if tree is None:
-            if region is None:
-                region = (position, line_number)
+    def _bare(self, tokens: list[Any]) -> _Object:
+        """Key-value pairs written without braces: read by the grammar's member rules, as the
+        members of an object (the caller leaves out array brackets and unmatched braces)."""
+        start, end = tokens[0].start_pos, tokens[-1].end_pos
+        last = tokens[-1]
+        if last.type in _KIND:  # a key whose colon is on the next line: here, a value
+            tokens[-1] = _Tok(_KIND[last.type], last.value, last.start_pos, last.end_pos)
+        self.diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
+        obj = _Object(start, end, True, bare=True)
+        braced = [_Tok("LBRACE", "{", start, start), *tokens, _Tok("RBRACE", "}", end, end)]
+        if self.fast:
+            trees = _lalr(braced, _TREES)
         else:
-            if region is not None:
-                children.extend(_parse_region(parser, text, region, position))
-                region = None
-            children.append(tree)
-        position += len(line) + 1
-    if region is not None:
-        children.extend(_parse_region(parser, text, region, len(text)))
+            interactive = parser_for(GRAMMAR).parse_interactive()
+            for tok in braced:
+                interactive.feed_token(tok)
+            trees = interactive.feed_eof().children
+        for child in trees[0].children:
+            if isinstance(child, Tree):
+                member = cast(_Member, self.transform(child))
+                obj.fields.extend(member.fields)
+                if member.lone is not None:
+                    self.diags.append(self._no_key(member.lone))
+        return obj
+
+    def _reading(self, objects: list[_Object]) -> Reading:
+        """Records of the objects, with the layout facts (array, joined objects) and the
+        slips between objects (blank lines, whitespace around the answer)."""
+        text, diags, expected = self.text, self.diags, self.expected
+        reading = Reading([])
+        if self.array:
+            reading.shapes.add(Shape.JSON_ARRAY)
+        content_end = len(text.rstrip())
+        items = reading.records
+        for index, obj in enumerate(objects):
+            if index and expected:
+                gap = text[objects[index - 1].end : obj.start]
+                if "\n" not in gap and not self.array:
+                    reading.shapes.add(Shape.JSON_JOINED)
+                elif gap.count("\n") >= 2:
+                    diags.add(
+                        Code.EMPTY_ITEM,
+                        objects[index - 1].end,
+                        obj.start,
+                        "blank line between objects",
+                        "skipped",
+                    )
+            items.extend(
+                _object_items(
+                    text,
+                    obj,
+                    self.task,
+                    self.design,
+                    self.vocabulary,
+                    diags,
+                    expected,
+                    reading.shapes,
+                    at_end=obj.end >= content_end,
+                )
+            )
+        if (
+            expected
+            and objects
+            and (
+                text[: objects[0].start].strip() == ""
+                and text[: objects[0].start]
+                or text[objects[-1].end :].strip() == ""
+                and text[objects[-1].end :]
+            )
+        ):
+            diags.add(Code.PUNCTUATION, 0, len(text), "whitespace around the answer", "ignored")
+        return reading
+
+
+# ---- parsing: the LALR parser, and the scanner of plain-object lines ---------------------------
+
+
+class _Trees:
+    """lark's tree builder as rule methods: each rule makes its Tree, and `start` gives the
+    list of top-level trees (for reading bare lines into members, and for tests)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return partial(Tree, name)
+
+    @staticmethod
+    def start(children: list[Any]) -> list[Any]:
+        return children
+
+
+_TREES = _Trees()
+#: How the parser reduces by a rule: how many values it pops, the rule's name (where its
+#: result goes), how its children are made from the popped values, and whether the rule has a
+#: method of its own (else its children, as a list, are its value). Children: None keeps the
+#: values as they are; else (index, splice?) for each value kept, where a rule whose name
+#: starts with _ is spliced into its parent, as lark's tree builder does.
+_Reduction = tuple[int, str, "tuple[tuple[int, bool], ...] | None", bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """The grammar's LALR(1) table, from lark, in plain dicts: state -> token or rule name ->
+    (shift?, next state or reduction)."""
+
+    actions: dict[int, dict[str, tuple[bool, Any]]]
+    start: int
+    end: int
+
+
+def _reduction(rule: Any) -> _Reduction:
+    keep = tuple(
+        (index, not sym.is_term and sym.name.startswith("_"))
+        for index, sym in enumerate(rule.expansion)
+        if not (sym.is_term and sym.filter_out)
+    )
+    size, name = len(rule.expansion), str(rule.origin.name)
+    plain = len(keep) == size and not any(splice for _, splice in keep)
+    return size, name, None if plain else keep, not name.startswith("_")
+
+
+@cache
+def _table() -> _Table:
+    from lark.parsers.lalr_analysis import Shift
+
+    table = parser_for(GRAMMAR).parser.parser._parse_table
+    reductions: dict[Any, _Reduction] = {}
+    actions: dict[int, dict[str, tuple[bool, Any]]] = {}
+    for state, row in table.states.items():
+        actions[state] = {}
+        for symbol, (action, arg) in row.items():
+            if action is Shift:
+                actions[state][str(symbol)] = (True, arg)
+            else:
+                if arg not in reductions:
+                    reductions[arg] = _reduction(arg)
+                actions[state][str(symbol)] = (False, reductions[arg])
+    return _Table(actions, table.start_states["start"], table.end_states["start"])
+
+
+class _End:
+    """The token after the last one."""
+
+    type = "$END"
+
+
+def _lalr(tokens: Iterable[Any], rules: Any) -> Any:
+    """Parse `tokens` with the grammar's LALR table, applying `rules`' method for each rule as
+    it is reduced (no tree is built): what lark's parser with an inline transformer does, in
+    one loop. Gives what `rules.start` returns."""
+    table = _table()
+    actions, end_state = table.actions, table.end
+    methods: dict[str, Any] = {}
+    states = [table.start]
+    values: list[Any] = []
+    for tok in chain(tokens, (_End,)):
+        kind = tok.type
+        while True:
+            row = actions[states[-1]]
+            if kind not in row:
+                raise ValueError(f"{GRAMMAR} has no parse for a {kind} here (it should have)")
+            shift, arg = row[kind]
+            if shift:
+                states.append(arg)
+                values.append(tok)
+                break
+            size, name, keep, named = arg
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del states[-size:]
+            else:
+                children = []
+            if keep is not None:
+                popped, children = children, []
+                for index, splice in keep:
+                    if not splice:
+                        children.append(popped[index])
+                    elif children:
+                        children += popped[index]
+                    else:  # a left-recursive list grows in place
+                        children = popped[index]
+            if named:
+                method = methods.get(name)
+                if method is None:
+                    method = methods[name] = getattr(rules, name)
+                value = method(children)
+            else:
+                value = children
+            states.append(actions[states[-1]][name][1])
+            values.append(value)
+            if kind == "$END" and states[-1] == end_state:
+                return values[-1]
+    raise AssertionError("unreachable: $END ends the parse")
+
+
+def _tokens(text: str, start: int = 0, end: int | None = None) -> Iterator[_Tok]:
+    """The tokens of text[start:end] by the grammar's lexer (RegexLexer's compiled pattern),
+    as `_Tok`s."""
+    lexer = lexer_for(GRAMMAR)
+    ignore = lexer.ignore
+    stop = len(text) if end is None else end
+    position = start
+    for match in lexer.pattern.finditer(text, start, stop):
+        s, e = match.span()
+        if s != position or s == e:
+            break
+        position = e
+        kind = match.lastgroup or ""
+        if kind not in ignore:
+            yield _Tok(kind, match.group(), s, e)
+    if position != stop:
+        raise ValueError(f"{GRAMMAR} has no token at {position} (it should have)")
+
+
+@cache
+def _scanner() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Two regexps compiled from the grammar's terminals: a line holding one object whose
+    members are string keys with string or number values, single colons and single commas
+    (the tokens LBRACE (KEY_STRING COLON value (COMMA ...)*)? RBRACE, and nothing else on the
+    line); and one member with the comma before it, for taking such a line apart."""
+    terminal = {t.name: t.pattern.to_regexp() for t in parser_for(GRAMMAR).terminals}
+    ws = r"[^\S\n]*"  # the grammar ignores \s; a line stops at \n
+    value = f"(?:{terminal['STRING']}|{terminal['NUMBER']})"
+    member = f"(?:{terminal['KEY_STRING']}){ws}(?:{terminal['COLON']}){ws}{value}"
+    line = (
+        f"^{ws}(?P<lb>{terminal['LBRACE']}){ws}"
+        f"(?:{member}(?:{ws}(?:{terminal['COMMA']}){ws}{member})*)?"
+        f"{ws}(?P<rb>{terminal['RBRACE']}){ws}$"
+    )
+    each = (
+        f"(?:({terminal['COMMA']}){ws})?({terminal['KEY_STRING']}){ws}"
+        f"({terminal['COLON']}){ws}({value})"
+    )
+    return re.compile(line, re.MULTILINE), re.compile(each)
+
+
+def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
+    """The tokens of a plain-object line the scanner matched, as the lexer would give them."""
+    _, each = _scanner()
+    lb, rb = match.start("lb"), match.start("rb")
+    tokens = [_Tok("LBRACE", "{", lb, lb + 1)]
+    for m in each.finditer(text, lb + 1, rb):
+        comma, key, colon, value = m.group(1, 2, 3, 4)
+        if comma is not None:
+            tokens.append(_Tok("COMMA", comma, m.start(1), m.end(1)))
+        tokens.append(_Tok("KEY_STRING", key, m.start(2), m.end(2)))
+        tokens.append(_Tok("COLON", colon, m.start(3), m.end(3)))
+        kind = "STRING" if value[0] == '"' else "NUMBER"
+        tokens.append(_Tok(kind, value, m.start(4), m.end(4)))
+    tokens.append(_Tok("RBRACE", "}", rb, rb + 1))
+    return tokens
+
+
+#: The token types of a simple object line, one character each (others: "x"), and the
+#: shapes such a line may have: an object whose members are runs of pairs (a comma may be
+#: missing or trailing) with keys and values of the kinds below, maybe opened by [ and
+#: followed by , or ] or ],. The grammar gives such a line the trees `_line_items` makes.
+_CODE = {
+    "LSQB": "[",
+    "RSQB": "]",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "COMMA": ",",
+    "COLON": ":",
+    "KEY_STRING": "k",
+    "KEY_SQ_STRING": "k",
+    "KEY_WORD": "k",
+    "STRING": "v",
+    "SQ_STRING": "v",
+    "NUMBER": "v",
+    "WORD": "v",
+}
+_SIMPLE = re.compile(r"\[?\{(?:(?:k:v)+(?:,(?:k:v)+)*,?)?\}(?:,|\]|\],)?")
+
+
+def _line_items(tokens: Sequence[Any], rules: Any) -> list[Any]:
+    """Apply the rules' methods to a simple object line's tokens in the shape the parser gives
+    them: [array_bracket(LSQB)], object(LBRACE, member(pair(KEY, COLON, value), ...), COMMA,
+    ..., RBRACE), then stray_comma or array_bracket for what follows."""
+    items: list[Any] = []
+    index = 0
+    if tokens[0].type == "LSQB":
+        items.append(rules.array_bracket([tokens[0]]))
+        index = 1
+    children = [tokens[index]]
+    index += 1
+    parts: list[Any] = []
+    while tokens[index].type != "RBRACE":
+        tok = tokens[index]
+        if tok.type == "COMMA":
+            if parts:
+                children.append(rules.member(parts))
+                parts = []
+            children.append(tok)
+            index += 1
+        else:
+            parts.append(rules.pair(list(tokens[index : index + 3])))
+            index += 3
+    if parts:
+        children.append(rules.member(parts))
+    children.append(tokens[index])
+    items.append(rules.object(children))
+    for tok in tokens[index + 1 :]:
+        if tok.type == "COMMA":
+            items.append(rules.stray_comma([tok]))
+        else:
+            items.append(rules.array_bracket([tok]))
+    return items
+
+
+def _lines(text: str, tokens: Iterable[Any]) -> Iterator[list[Any]]:
+    """Tokens grouped by the line they start on."""
+    line: list[Any] = []
+    line_end = -1
+    for tok in tokens:
+        if tok.start_pos > line_end:
+            if line:
+                yield line
+            line = [tok]
+            line_end = text.find("\n", tok.start_pos)
+            if line_end < 0:
+                line_end = len(text)
+        else:
+            line.append(tok)
+    if line:
+        yield line
+
+
+def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
+    """The children of text[start:end], a stretch between plain-object lines: a line whose
+    tokens have a simple shape gets the rule methods directly; the tokens of the other lines go
+    through the LALR parser. A line opening with [ goes there too after such lines: an object
+    they leave open would take the bracket."""
+    children: list[Any] = []
+    pending: list[Any] = []
+    for line in _lines(text, _tokens(text, start, end)):
+        simple = _SIMPLE.fullmatch("".join([_CODE.get(tok.type, "x") for tok in line]))
+        if simple is None or (pending and line[0].type == "LSQB"):
+            pending += line
+            continue
+        if pending:
+            children += _lalr(pending, rules)
+            pending = []
+        children += _line_items(line, rules)
+    if pending:
+        children += _lalr(pending, rules)
     return children
 
 
-def _parse_region(parser, text: str, region: tuple[int, int], end: int) -> list:
-    """LALR parse of text[start:end], tokens moved to their place in the whole text."""
-    start, first_line = region
-    tree = parser.parse(text[start:end])
-    if start or first_line != 1:
-        for tok in tree.scan_values(lambda value: isinstance(value, Token)):
-            tok.start_pos += start
-            tok.end_pos += start
-            tok.line += first_line - 1
-    return tree.children
-
-
-def _flat_object_tree(line: str, offset: int, line_number: int, lexer: RegexLexer) -> Tree | None:
-    """The tree of a line that is one JSON object with scalar values, or None."""
-    stripped = line.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
-        return None
-    try:
-        pairs = json.loads(stripped, object_pairs_hook=list)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(pairs, list) or not all(isinstance(v, _FLAT_VALUES) for _, v in pairs):
-        return None
-    tokens = list(lexer.scan(line, offset, line_number))
-    if len(tokens) != 2 + 4 * len(pairs) - (1 if pairs else 0):
-        return None
-    children: list = [tokens[0]]
-    for index in range(len(pairs)):
-        key, colon, value = tokens[1 + 4 * index : 4 + 4 * index]
-        if colon.type != "COLON" or key.type != "STRING" or value.type not in _VALUE_TYPES:
-            return None
-        if index:
-            children.append(tokens[4 * index])
-        children.append(Tree("member", [key, colon, value]))
-    children.append(tokens[-1])
-    return Tree("object", children)
-
-
-def _tokens(tree: Tree) -> list[Tok]:
-    """The tokens directly under a rule (a member holds tokens only)."""
-    return [child for child in tree.children if isinstance(child, Tok)]
-
-
-def _first_pos(tree: Tree) -> int:
-    first = tree.children[0]
-    return first.start_pos if isinstance(first, Tok) else _first_pos(first)
-
-
-def _last_pos(tree: Tree) -> int:
-    last = tree.children[-1]
-    return last.end_pos if isinstance(last, Tok) else _last_pos(last)
+def top_level(text: str, rules: Any) -> list[Any]:
+    """The children of the start rule for `text`, with `rules`' methods applied: plain-object
+    lines by the line scanner, simple object lines by their tokens' shape, the rest by the
+    LALR parser. Since every { opens a new object and nothing nests, a stretch parses alone as
+    it does in the whole text."""
+    lines, _ = _scanner()
+    children: list[Any] = []
+    position = 0
+    for match in lines.finditer(text):
+        start = match.start()
+        if text[position:start].strip():
+            children += _stretch(text, position, start, rules)
+        children += _line_items(_line_tokens(text, match), rules)
+        position = match.end()
+    if text[position:].strip():
+        children += _stretch(text, position, len(text), rules)
+    return children
 
 
 def read_json(
@@ -327,140 +959,16 @@ def read_json(
     vocabulary: Vocabulary,
     diags: Diagnostics,
     expected: bool = True,
+    fast: bool = True,
 ) -> Reading:
     """Records of a JSON-lines answer. With `expected` False (the design was trained on
-    another layout) the CoT field and spacing checks are skipped."""
-    keys = task.json_keys
-    label_keys = {keys.label}
-    objects: list[_Object] = []
-    array = False
-    stray_run: list[Tok] = []
-
-    def flush_strays() -> None:
-        if not stray_run:
-            return
-        by_line: dict[int, list[Tok]] = {}
-        for tok in stray_run:
-            by_line.setdefault(tok.line, []).append(tok)
-        for tokens in by_line.values():
-            _read_strays(tokens)
-        stray_run.clear()
-
-    def _read_strays(tokens: list[Tok]) -> None:
-        nonlocal array
-        words = [t for t in tokens if t.type in _VALUE_TYPES]
-        has_key = any(
-            t.type in ("STRING", "SQ_STRING", "WORD")
-            and t.value.strip("\"'" + _CURLY) in (keys.aspect, keys.label)
-            for t in words
-        )
-        if has_key and any(t.type == "COLON" for t in tokens):
-            inner = [t for t in tokens if t.type not in ("RBRACE", "LSQB", "RSQB")]
-            start, end = inner[0].start_pos, inner[-1].end_pos
-            diags.add(Code.JSON_SYNTAX, start, end, "object without braces", "read as an object")
-            obj = _Object(start, end, True, bare=True)
-            member: list[Tok] = []
-            for tok in inner + [None]:
-                if tok is None or tok.type == "COMMA":
-                    if member:
-                        _member_fields(member, obj, diags, design.numeric_labels, label_keys)
-                    member = []
-                else:
-                    member.append(tok)
-            objects.append(obj)
-            return
-        for tok in tokens:
-            if tok.type in ("LSQB", "RSQB"):
-                array = True
-            elif tok.type == "COMMA":
-                if sum(ch in ",，" for ch in tok.value) > 1:
-                    diags.add(
-                        Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "repeated commas", "ignored"
-                    )
-                elif not array:
-                    diags.add(
-                        Code.JSON_SYNTAX,
-                        tok.start_pos,
-                        tok.end_pos,
-                        "comma after an object",
-                        "ignored",
-                    )
-            elif tok.type == "RBRACE":
-                diags.add(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "unmatched }", "ignored")
-            elif tok.type == "BRACKETS":
-                diags.add(
-                    Code.JSON_SYNTAX,
-                    tok.start_pos,
-                    tok.end_pos,
-                    f"a run of {len(tok.value)} brackets",
-                    "ignored",
-                )
-        if words or any(t.type == "COLON" for t in tokens):
-            spans = [
-                t for t in tokens if t.type not in ("LSQB", "RSQB", "COMMA", "RBRACE", "BRACKETS")
-            ]
-            start, end = spans[0].start_pos, spans[-1].end_pos
-            diags.add(
-                Code.EXTRA_TEXT,
-                start,
-                end,
-                f"text outside the objects: {preview(text[start:end])!r}",
-                "removed",
-            )
-
-    for child in _top_level(text):
-        if isinstance(child, Tree):
-            flush_strays()
-            objects.append(_read_object(child, diags, design.numeric_labels, label_keys))
-        else:
-            stray_run.append(child)
-    flush_strays()
-    objects.sort(key=lambda o: o.start)
-
-    reading = Reading([])
-    if array:
-        reading.shapes.add(Shape.JSON_ARRAY)
-    content_end = len(text.rstrip())
-    items = reading.records
-
-    for index, obj in enumerate(objects):
-        if index and expected:
-            gap = text[objects[index - 1].end : obj.start]
-            if "\n" not in gap and not array:
-                reading.shapes.add(Shape.JSON_JOINED)
-            elif gap.count("\n") >= 2:
-                diags.add(
-                    Code.EMPTY_ITEM,
-                    objects[index - 1].end,
-                    obj.start,
-                    "blank line between objects",
-                    "skipped",
-                )
-        items.extend(
-            _object_items(
-                text,
-                obj,
-                task,
-                design,
-                vocabulary,
-                diags,
-                expected,
-                reading.shapes,
-                at_end=obj.end >= content_end,
-            )
-        )
-    if (
-        expected
-        and objects
-        and (
-            text[: objects[0].start].strip() == ""
-            and text[: objects[0].start]
-            or text[objects[-1].end :].strip() == ""
-            and text[objects[-1].end :]
-        )
-    ):
-        diags.add(Code.PUNCTUATION, 0, len(text), "whitespace around the answer", "ignored")
-    return reading
+    another layout) the CoT field and spacing checks are skipped. With `fast` False the text
+    goes through lark's own parser and Transformer, the reference the fast path (line scanner
+    and table-driven parse applying the rule methods inline) is tested against."""
+    reader = _Reader(text, task, design, vocabulary, diags, expected, fast)
+    if fast:
+        return reader.reading(top_level(text, reader))
+    return reader.reading(reader.transform(parser_for(GRAMMAR).parse(text)))
 
 
 def _object_items(
@@ -493,16 +1001,16 @@ def _object_items(
             shapes.add(Shape.JSON_MAPPING)
             other_shape = True
             for f in mapped:
-                vs, ve = _span(f.value_tok, f.key_tok)
+                vs, ve = f.span
                 items.append(
                     record(
                         f.key,
-                        f.key_tok.start_pos,
-                        f.key_tok.end_pos,
-                        f.value if f.value_tok is not None else None,
+                        f.key_start,
+                        f.key_end,
+                        f.value if f.has_value else None,
                         vs,
                         ve,
-                        f.key_tok.start_pos,
+                        f.key_start,
                         ve,
                     )
                 )
@@ -530,8 +1038,8 @@ def _object_items(
     for f in others:
         diags.add(
             Code.EXTRA_TEXT,
-            f.key_tok.start_pos,
-            _span(f.value_tok, f.key_tok)[1],
+            f.key_start,
+            f.span[1],
             f"unexpected field {f.key!r}",
             "ignored",
         )
@@ -540,13 +1048,8 @@ def _object_items(
         aspect = found.get(keys.aspect)
         label = found.get(keys.label)
         desc = found.get(keys.description)
-        label_missing = label is None or label.value_tok is None
-        if (
-            truncated
-            and label is not None
-            and label.value_tok is not None
-            and label.value_tok.type == "OPEN_STRING"
-        ):
+        label_missing = label is None or not label.has_value
+        if truncated and label is not None and label.value_open:
             cut = vocabulary.value_kind(label.value)
             label_missing = cut not in (ValueKind.CANONICAL, ValueKind.OTHER_KIND)
         if truncated:
@@ -562,7 +1065,7 @@ def _object_items(
             )
         elif not obj.closed and not obj.bare:
             diags.add(Code.JSON_SYNTAX, obj.end, obj.end, "missing closing brace", "inserted")
-        if aspect is None or aspect.value_tok is None:
+        if aspect is None or aspect.value_span is None:
             if not truncated:
                 diags.add(
                     Code.MISSING_FIELD,
@@ -589,12 +1092,16 @@ def _object_items(
                     "none needed",
                     severity=Severity.WARNING,
                 )
-            vs, ve = _span(label.value_tok if label else None, aspect.value_tok)
+            aspect_start, aspect_end = aspect.value_span
+            if label is not None and label.has_value:
+                vs, ve = label.span
+            else:
+                vs, ve = aspect_end, aspect_end
             items.append(
                 record(
                     aspect.value,
-                    aspect.value_tok.start_pos,
-                    aspect.value_tok.end_pos,
+                    aspect_start,
+                    aspect_end,
                     None if label_missing or label is None else label.value,
                     vs,
                     ve,
@@ -634,16 +1141,10 @@ def _object_items(
     return items
 
 
-def _span(value_tok: Tok | None, key_tok: Tok) -> tuple[int, int]:
-    if value_tok is None:
-        return key_tok.end_pos, key_tok.end_pos
-    return value_tok.start_pos, value_tok.end_pos
-
-
 def _description_field(found: _Field | None) -> Field | None:
     if found is None:
         return None
-    start, end = _span(found.value_tok, found.key_tok)
+    start, end = found.span
     return Field(found.value, start, end)
 
 
@@ -668,14 +1169,25 @@ def render_json_object(
 ) -> str:
     """One canonical JSON line: keys in the design's order, ``ensure_ascii=False`` spacing."""
     keys = task.json_keys
-    obj: dict[str, str | int]
+    fields: tuple[tuple[str, str | int], ...]
     if design.format == "cot":
-        obj = {keys.aspect: key, keys.description: description, keys.label: value}
+        fields = ((keys.aspect, key), (keys.description, description), (keys.label, value))
     elif design.format == "rcot":
-        obj = {keys.aspect: key, keys.label: value, keys.description: description}
+        fields = ((keys.aspect, key), (keys.label, value), (keys.description, description))
     else:
-        obj = {keys.aspect: key, keys.label: value}
-    return json.dumps(obj, ensure_ascii=False)
+        fields = ((keys.aspect, key), (keys.label, value))
+    return "{" + ", ".join(f"{_dump(name)}: {_dump(item)}" for name, item in fields) + "}"
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
+def _dump(value: str | int) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, without its cost for a string that needs no
+    escape."""
+    if isinstance(value, str) and _ESCAPED.search(value) is None:
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 class JsonLinesLayout(Layout):
@@ -683,7 +1195,9 @@ class JsonLinesLayout(Layout):
 
     name = "jsonl"
     formats = ("json", "cot", "rcot")
-    grammar = "json.lark"
+    grammar = GRAMMAR
+    #: Whether plain-object lines take the line scanner (False: all through the LALR parser).
+    fast = True
 
     def sniff(self, text: str) -> bool:
         return "{" in text
@@ -697,7 +1211,7 @@ class JsonLinesLayout(Layout):
         diags: Diagnostics,
         expected: bool,
     ) -> Reading:
-        return read_json(text, task, design, vocabulary, diags, expected)
+        return read_json(text, task, design, vocabulary, diags, expected, self.fast)
 
     def joiner(self, task: Task, design: Design) -> tuple[str, str]:
         return "\n", ""
