@@ -3,6 +3,7 @@ place where `format_mismatch` is decided, by comparing what was read with the de
 
 from __future__ import annotations
 
+from . import fold
 from .design import Design, Format
 from .diagnostics import Code
 from .layouts import LAYOUTS, Layout, Reading, Shape, Vocabulary, layout_for
@@ -31,7 +32,7 @@ def read(
         return _read_as(pairs, text, task, design, vocabulary, diags, trained)
     if jsonl.sniff(text):
         trial = Diagnostics()
-        reading = jsonl.read(text, task, design, vocabulary, trial, expected=False)
+        reading = read_with(jsonl, text, task, design, vocabulary, trial, expected=False)
         if reading.records:
             diags.add(
                 Code.FORMAT_MISMATCH,
@@ -45,6 +46,32 @@ def read(
     return _read_as(pairs, text, task, design, vocabulary, diags, trained)
 
 
+def read_with(
+    layout: Layout,
+    text: str,
+    task: Task,
+    design: Design,
+    vocabulary: Vocabulary,
+    diags: Diagnostics,
+    expected: bool,
+) -> Reading:
+    """The layout's reading of the text; a long output is first folded (fold.py) and what is
+    read of it mapped back to the original positions."""
+    rules = layout.fold_rules(task) if len(text) >= fold.FOLD_FROM else None
+    folded = None
+    if rules is not None:
+        folder = fold.folder(vocabulary.anchor_spellings, vocabulary.other_spellings, rules)
+        folded = folder.fold(text)
+    if folded is None:
+        return layout.read(text, task, design, vocabulary, diags, expected)
+    inner = Diagnostics()
+    reading = layout.read(folded.text, task, design, vocabulary, inner, expected)
+    diags.extend(map(folded.diagnostic, inner))
+    diags.extend(folded.notes)
+    reading.records = [folded.record(r) for r in reading.records]
+    return reading
+
+
 def _read_as(
     layout: Layout,
     text: str,
@@ -56,7 +83,7 @@ def _read_as(
 ) -> tuple[Layout, Reading]:
     expected = layout is trained
     mark = len(diags)
-    reading = layout.read(text, task, design, vocabulary, diags, expected)
+    reading = read_with(layout, text, task, design, vocabulary, diags, expected)
     if expected:
         diags[mark:mark] = _shape_mismatches(reading, design, task, len(text))
     return layout, reading

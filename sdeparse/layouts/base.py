@@ -15,6 +15,7 @@ from enum import Enum
 from typing import ClassVar, Protocol
 
 from ..design import Design
+from ..fold import FoldRules
 from ..records import Diagnostics, Record
 from ..task import Task
 
@@ -49,6 +50,11 @@ class Vocabulary(Protocol):
 
     key_spellings: tuple[str, ...]
     value_spellings: tuple[str, ...]
+    #: texts one of which (case-insensitively) every key naming a slot contains; empty when
+    #: the schema cannot say, and long outputs are then read whole (see fold.py)
+    anchor_spellings: tuple[str, ...]
+    #: every other text a reading depends on (labels, synonyms, codes, JSON key names)
+    other_spellings: tuple[str, ...]
 
     def key_kind(self, text: str) -> KeyKind: ...
 
@@ -121,6 +127,10 @@ class Layout(ABC):
         self, key: str, value: str | int, task: Task, design: Design, description: str = ""
     ) -> str:
         """One canonical item, the value already spelled as the design writes it."""
+
+    def fold_rules(self, task: Task) -> FoldRules | None:
+        """Where long outputs of this layout may be cut (fold.py); None: never cut."""
+        return None
 
     def canonical_reader(self, task: Task, design: Design) -> CanonicalReader:
         """A function that reads exactly the canonical outputs (None for anything else)."""

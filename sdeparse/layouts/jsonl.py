@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from itertools import chain
 from typing import Any, Protocol, cast
@@ -24,6 +24,7 @@ from lark import Transformer, Tree
 
 from ..design import Design
 from ..diagnostics import Code, Diagnostic, Severity, make
+from ..fold import FoldRules
 from ..grammar import lexer_for, parser_for
 from ..records import Diagnostics, Field, Record, preview, record
 from ..task import Task
@@ -1190,6 +1191,11 @@ def _dump(value: str | int) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+#: Where a long JSON output may be cut: after a line break, a comma or a bracket, keeping the
+#: string state; quotes, brackets, colons, commas, backslashes and spaces carry the structure.
+_FOLD_RULES = FoldRules("\n,{}[]", '\\s"{}\\[\\]:,\\\\', quoted=True)
+
+
 class JsonLinesLayout(Layout):
     """One JSON object per line: the json, cot and rcot designs (they differ only in keys)."""
 
@@ -1215,6 +1221,10 @@ class JsonLinesLayout(Layout):
 
     def joiner(self, task: Task, design: Design) -> tuple[str, str]:
         return "\n", ""
+
+    def fold_rules(self, task: Task) -> FoldRules:
+        keys = task.json_keys
+        return replace(_FOLD_RULES, words=(keys.aspect, keys.label, keys.description))
 
     def render_item(
         self, key: str, value: str | int, task: Task, design: Design, description: str = ""

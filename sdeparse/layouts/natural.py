@@ -4,10 +4,11 @@ ended by the terminator (``食品评价：中性，饮品评价：未提及。``
 from __future__ import annotations
 
 from ..design import Design
+from ..fold import FoldRules
 from ..records import Diagnostics
 from ..task import Task
 from .base import Layout, Reading, Vocabulary
-from .pairs import read_pairs
+from .pairs import pairs_fold_rules, read_pairs
 
 
 class NaturalLayout(Layout):
@@ -31,6 +32,9 @@ class NaturalLayout(Layout):
 
     def joiner(self, task: Task, design: Design) -> tuple[str, str]:
         return task.punctuation.pair_separator, task.punctuation.terminator
+
+    def fold_rules(self, task: Task) -> FoldRules:
+        return pairs_fold_rules(task)
 
     def render_item(
         self, key: str, value: str | int, task: Task, design: Design, description: str = ""

@@ -27,6 +27,7 @@ from lark import Lark, Token, Transformer
 from lark.lexer import PatternRE, TerminalDef
 
 from ..diagnostics import Code, Severity
+from ..fold import FoldRules
 from ..grammar import GRAMMAR_OF_FORMAT, build_parser
 from ..records import Diagnostics, Record, preview, record
 from ..task import Punctuation, Task
@@ -139,6 +140,17 @@ def _marks_of(punct: Punctuation) -> Marks:
         return Marks(_STOCK_COLONS, (colon,), separators)
     extra = "".join(ch for ch in colon if ch not in _STOCK_COLONS)
     return Marks(_STOCK_COLONS + extra, (), separators)
+
+
+@lru_cache(maxsize=64)
+def pairs_fold_rules(task: Task) -> FoldRules:
+    """Where a long pairs output may be cut: pieces end at a separator or a line break; colons,
+    separators and spaces carry the structure."""
+    marks = Marks.of(task)
+    colons = marks.colons + "".join(marks.colon_words)
+    return FoldRules(
+        "\n" + marks.separators, f"\\s{SPACES}{_char_class(colons + marks.separators)}"
+    )
 
 
 @lru_cache(maxsize=32)

@@ -91,33 +91,46 @@ def _json_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
 
 
 def _json_lines(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
-    keys = task.json_keys
     error = text == ""
     pairs: dict[str, str] = {}
+    # Each distinct line is read once: long outputs repeat their lines (a generation loop).
+    known: dict[str, tuple[tuple[str, str] | None, bool]] = {}
     for line in text.strip("\n").split("\n"):
-        literal = _dict_literal(line)
-        if literal is not None and keys.aspect in literal and keys.label in literal:
-            aspect, label = literal[keys.aspect], literal[keys.label]
-            if design.numeric_labels and not isinstance(label, bool) and isinstance(label, int):
-                label = task.label_for_code(str(label)) or ""
-            pairs[aspect if isinstance(aspect, str) else ""] = (
-                label if isinstance(label, str) else ""
-            )
-            continue
-        error = True
-        aspect = label = None
-        for part in line.strip('"{}').split('", "'):
-            fields = part.split('": "')
-            if len(fields) < 2:
-                continue
-            if fields[0] == keys.aspect:
-                aspect = fields[1]
-            elif fields[0] == keys.label:
-                label = fields[1]
-        if aspect is not None and label is not None:
-            pairs[aspect] = label
+        outcome = known.get(line)
+        if outcome is None:
+            outcome = known[line] = _json_line(line, task, design)
+        pair, line_error = outcome
+        error = error or line_error
+        if pair is not None:
+            pairs[pair[0]] = pair[1]
     pairs.pop("", None)
     return pairs, error
+
+
+def _json_line(line: str, task: Task, design: Design) -> tuple[tuple[str, str] | None, bool]:
+    """The (aspect, label) one line gives, if any, and whether the line is a format error."""
+    keys = task.json_keys
+    literal = _dict_literal(line)
+    if literal is not None and keys.aspect in literal and keys.label in literal:
+        aspect, label = literal[keys.aspect], literal[keys.label]
+        if design.numeric_labels and not isinstance(label, bool) and isinstance(label, int):
+            label = task.label_for_code(str(label)) or ""
+        return (
+            aspect if isinstance(aspect, str) else "",
+            label if isinstance(label, str) else "",
+        ), False
+    aspect = label = None
+    for part in line.strip('"{}').split('", "'):
+        fields = part.split('": "')
+        if len(fields) < 2:
+            continue
+        if fields[0] == keys.aspect:
+            aspect = fields[1]
+        elif fields[0] == keys.label:
+            label = fields[1]
+    if aspect is not None and label is not None:
+        return (aspect, label), True
+    return None, True
 
 
 def _dict_literal(line: str) -> dict | None:

@@ -45,6 +45,20 @@ class SlotSchema:
         self.value_spellings: tuple[str, ...] = tuple(task.label_names) + tuple(
             str(c) for c in task.code_by_label.values()
         )
+        self.anchor_spellings: tuple[str, ...] = tuple(
+            dict.fromkeys(
+                spelling for a in task.aspects for spelling in (a.name, *a.aliases, *a.keywords)
+            )
+        )
+        self.other_spellings: tuple[str, ...] = tuple(
+            dict.fromkeys(
+                (
+                    *self.value_spellings,
+                    *(spelling for lab in task.labels for spelling in lab.synonyms),
+                    *(spelling for lab in task.labels for spelling in lab.contains),
+                )
+            )
+        )
 
     # ---- the Vocabulary questions readers ask -------------------------------------------
     def key_kind(self, text: str) -> KeyKind:

@@ -1,0 +1,333 @@
+"""Long outputs: before a layout reads an output of `FOLD_FROM` characters or more, the
+stretches that cannot change what it reads are cut out, so parsing stays fast on any size.
+
+Reading is per piece, in Python: a 10 MB output of tiny junk pieces, or of one answer repeated
+(a generation loop), would cost seconds. Every cut is found with C-level regex and string
+searches and is chosen so that the reduced text reads to the same records:
+
+* **repeats**: the text is split at every occurrence of a slot's spelling (its name, an alias,
+  a keyword); a run of such segments each equal to an earlier one is cut whole when the
+  segment before the run equals the run's last one, so every two neighbouring segments of the
+  reduced text were neighbours in the output (the loop is read with fewer turns);
+* **junk**: a stretch at least `MARGIN` characters away from every spelling of a slot, a
+  label or a JSON key is cut between two of the layout's piece boundaries (whole pieces that
+  name nothing go; in JSON, only where the cut keeps the string state: an even number of
+  quotes and no backslash); or, inside one piece, a run holding no structural character at
+  all (a giant value, a long preamble without punctuation).
+
+Each cut is reported by one info diagnostic (repeats as `duplicate_aspect`, junk as
+`extra_text`); the pieces kept around it give the errors the full reading would give for their
+kind. Spans of records and diagnostics are mapped back to the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from .diagnostics import Code, Diagnostic, Severity, make
+from .records import Field, Record
+
+#: outputs shorter than this are read whole (no real answer comes near it)
+FOLD_FROM = 100_000
+#: characters kept on either side of a cut, next to any spelling and at the ends of the text
+MARGIN = 256
+#: a cut shorter than this is not worth a seam
+MIN_CUT = 1_024
+_BLANK = re.compile(r"\s*")
+
+
+@dataclass(frozen=True)
+class FoldRules:
+    """What a layout tells the folder: where its pieces end, and which characters carry its
+    structure (never cut from inside a piece)."""
+
+    #: characters a piece ends with: a cut starts and ends right after one
+    closers: str
+    #: a regex character-class body of the characters that carry structure (spaces included);
+    #: a run without any of them is cut anywhere
+    structural: str
+    #: JSON: a cut must keep the string state (an even number of '"', no backslash)
+    quoted: bool = False
+    #: texts the layout's own structure names (JSON key names), never cut
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The reduced text, where each kept stretch came from, and the notes on the cuts."""
+
+    text: str
+    #: start of each kept stretch in `text`, and where it starts in the original
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
+    notes: tuple[Diagnostic, ...]
+
+    def position(self, pos: int, end: bool = False) -> int:
+        """The original offset of `pos` in the reduced text (an end maps to the end of the
+        stretch it closes, not to the start of the next one)."""
+        index = (bisect_left(self.starts, pos) if end else bisect_right(self.starts, pos)) - 1
+        index = max(index, 0)
+        return self.origins[index] + pos - self.starts[index]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """An original [start, end) for a reduced one."""
+        first = self.position(start)
+        return first, (first if end <= start else self.position(end, end=True))
+
+    def diagnostic(self, diag: Diagnostic) -> Diagnostic:
+        start, end = self.span(diag.start, diag.end)
+        return replace(diag, start=start, end=end)
+
+    def record(self, record: Record) -> Record:
+        start, end = self.span(record.start, record.end)
+        return Record(
+            self._field(record.key),
+            None if record.value is None else self._field(record.value),
+            start,
+            end,
+            None if record.description is None else self._field(record.description),
+        )
+
+    def _field(self, field: Field) -> Field:
+        start, end = self.span(field.start, field.end)
+        return Field(field.text, start, end)
+
+
+class Folder:
+    """Cuts for one (task, layout): the spellings to look for and the layout's rules."""
+
+    def __init__(self, anchors: Iterable[str], words: Iterable[str], rules: FoldRules) -> None:
+        anchor_list = _alternatives(anchors)
+        word_list = _alternatives([*anchors, *words, *rules.words])
+        self._anchors = re.compile("|".join(anchor_list), re.IGNORECASE) if anchor_list else None
+        self._words = re.compile("|".join(word_list), re.IGNORECASE) if word_list else None
+        self._longest = max((len(w) for w in word_list), default=0)
+        self._closers = rules.closers
+        self._closer = re.compile(f"[{re.escape(rules.closers)}]")
+        self._inert = re.compile(f"[^{rules.structural}]{{{MIN_CUT},}}")
+        self._quoted = rules.quoted
+
+    def fold(self, text: str) -> Folded | None:
+        """The reduced text, or None when nothing is worth cutting (the caller decides from
+        which length it asks: `FOLD_FROM`)."""
+        if self._anchors is None or self._words is None:
+            return None
+        cuts: list[tuple[int, int, Diagnostic | None]] = []
+        self._repeats(text, cuts)
+        self._junk(text, cuts)
+        if not cuts:
+            return None
+        cuts.sort(key=lambda cut: cut[0])
+        pieces: list[str] = []
+        starts: list[int] = []
+        origins: list[int] = []
+        at = size = 0
+        for start, end, _ in cuts:
+            if start > at:
+                starts.append(size)
+                origins.append(at)
+                pieces.append(text[at:start])
+                size += start - at
+            at = max(at, end)
+        starts.append(size)
+        origins.append(at)
+        pieces.append(text[at:])
+        notes = tuple(note for _, _, note in cuts if note is not None)
+        return Folded("".join(pieces), tuple(starts), tuple(origins), notes)
+
+    def _repeats(self, text: str, cuts: list[tuple[int, int, Diagnostic | None]]) -> None:
+        """Loops: where the text from one spelling to the next repeats a block that ends just
+        there (X B B B...B Y), the copies after the second are cut (X B B Y). Every window of
+        the reduced text no longer than two blocks was a window of the output."""
+        assert self._words is not None
+        bounds = [m.start() for m in self._words.finditer(text)]
+        if len(bounds) < 3:
+            return
+        bounds.append(len(text))
+        last_seen: dict[str, int] = {}
+        budget = 4 * len(text)  # characters compared on blocks that do not repeat, at most
+        k = 0
+        while k < len(bounds) - 1:
+            segment = text[bounds[k] : bounds[k + 1]]
+            p = last_seen.get(segment)
+            last_seen[segment] = k
+            if p is None:
+                k += 1
+                continue
+            start, length = bounds[k], bounds[k] - bounds[p]
+            if not text.startswith(text[bounds[p] : bounds[p] + 64], start):
+                k += 1
+                continue
+            budget -= length
+            if budget < 0:
+                return
+            end = _after_copies(text, text[bounds[p] : start], start)
+            # One copy more is kept (X B B Y): a token made of copies (方面方面…) must not
+            # shrink to one copy, which may spell a word the whole token does not.
+            start += length
+            if self._quoted and end > start and _odd_quoting(text, start, end):
+                end -= length  # an odd number of copies would turn strings inside out
+            if end - start >= MIN_CUT:
+                cuts.append(self._repeat_cut(text, start, end, (end - start) // length))
+                k = bisect_left(bounds, end)
+                last_seen.clear()
+                continue
+            k += 1
+
+    def _repeat_cut(
+        self, text: str, start: int, end: int, count: int
+    ) -> tuple[int, int, Diagnostic]:
+        """A run of repeated segments: the reading would give every slot named in it again, as
+        a duplicate (warning), besides what its first copies gave."""
+        assert self._anchors is not None
+        if self._anchors.search(text, start, end) is not None:
+            note = make(
+                Code.DUPLICATE_ASPECT,
+                start,
+                end,
+                f"{count:,} more copies of the text before them (a generation loop)",
+                "kept the first",
+            )
+        else:
+            note = make(
+                Code.EXTRA_TEXT,
+                start,
+                end,
+                f"{count:,} more copies of the text before them, naming no aspect",
+                "read once",
+                Severity.INFO,
+            )
+        return start, end, note
+
+    def _junk(self, text: str, cuts: list[tuple[int, int, Diagnostic | None]]) -> None:
+        """Stretches far from every spelling, cut between piece boundaries or, inside a piece,
+        where no structural character occurs."""
+        assert self._words is not None
+        taken = sorted((a, b) for a, b, _ in cuts)
+        edges = [0]
+        at = 0
+        for a, b in [*taken, (len(text), len(text))]:  # spellings outside the loops cut
+            for m in self._words.finditer(text, at, a):
+                edges.extend(m.span())
+            if b > a:
+                edges.extend((a, b))
+            at = max(at, b)
+        edges.append(len(text))
+        for i in range(0, len(edges), 2):
+            lo, hi = edges[i] + MARGIN, edges[i + 1] - MARGIN
+            if hi - lo < MIN_CUT:
+                continue
+            found = self._between_closers(text, lo, hi)
+            if found is not None:
+                a, b = found
+                cuts.append((a, b, self._junk_note(text, a, b, "of whole pieces")))
+                continue
+            inert = False
+            for run in self._inert.finditer(text, lo, hi):
+                a, b = run.span()
+                if self._joins_a_word(text, a, b):
+                    continue
+                cuts.append((a, b, None))
+                inert = True
+            if not inert:
+                self._inside_nameless_piece(text, lo, hi, edges[i], edges[i + 1], cuts)
+
+    def _inside_nameless_piece(
+        self,
+        text: str,
+        lo: int,
+        hi: int,
+        left: int,
+        right: int,
+        cuts: list[tuple[int, int, Diagnostic | None]],
+    ) -> None:
+        """A cut inside one piece in which no slot is named: whatever its colons or brackets,
+        no record of it can give a label, and the pieces around it stay as they are. The
+        piece must end between the spellings around the stretch (`left`, `right`), or at the
+        ends of the text."""
+        start = max(text.rfind(c, left, lo) for c in self._closers) + 1
+        if start == 0 and left > 0:  # the piece reaches back over a spelling
+            return
+        ends = [i for i in (text.find(c, hi, right) for c in self._closers) if i >= 0]
+        if not ends and right < len(text):  # it reaches on over one
+            return
+        if self._quoted:
+            if text.find("\\", lo, hi) >= 0:
+                return
+            if text.count('"', lo, hi) % 2:
+                hi = text.rfind('"', lo, hi)
+        if hi - lo < MIN_CUT or self._joins_a_word(text, lo, hi):
+            return
+        cuts.append((lo, hi, self._junk_note(text, lo, hi, "inside a piece naming no aspect")))
+
+    @staticmethod
+    def _junk_note(text: str, start: int, end: int, where: str) -> Diagnostic:
+        """Text that names nothing is extra text (a warning, as the reading would give at
+        least); only spaces and line breaks are a mere note."""
+        blank = _BLANK.fullmatch(text, start, end) is not None
+        return make(
+            Code.EXTRA_TEXT,
+            start,
+            end,
+            f"{end - start:,} characters {where}, naming no aspect and no label"
+            + (" (spaces and line breaks)" if blank else ""),
+            "not read piece by piece (long output)",
+            Severity.INFO if blank else None,
+        )
+
+    def _between_closers(self, text: str, lo: int, hi: int) -> tuple[int, int] | None:
+        first = self._closer.search(text, lo, hi)
+        if first is None:
+            return None
+        a = first.end()
+        b = max(text.rfind(c, a, hi) for c in self._closers) + 1
+        if b - a < MIN_CUT:
+            return None
+        if self._quoted and (_odd_quoting(text, a, b) or text.find("\\", a, b) >= 0):
+            return None
+        if self._joins_a_word(text, a, b):
+            return None
+        return a, b
+
+    def _joins_a_word(self, text: str, a: int, b: int) -> bool:
+        """Whether cutting [a, b) would make a spelling across the seam."""
+        assert self._words is not None
+        reach = self._longest
+        return self._words.search(text[max(0, a - reach) : a] + text[b : b + reach]) is not None
+
+
+def _odd_quoting(text: str, start: int, end: int) -> bool:
+    """Whether [start, end) holds an odd number of quotes or of backslashes: cutting it would
+    change which text is inside a JSON string."""
+    return bool(text.count('"', start, end) % 2 or text.count("\\", start, end) % 2)
+
+
+def _after_copies(text: str, block: str, pos: int) -> int:
+    """Where the whole copies of `block` that follow `pos` end (galloping, C-level compares)."""
+    chunk = block
+    while len(chunk) <= 1 << 20 and text.startswith(chunk, pos):
+        pos += len(chunk)
+        chunk += chunk
+    while len(chunk) > len(block):
+        chunk = chunk[: len(chunk) // 2]
+        if text.startswith(chunk, pos):
+            pos += len(chunk)
+    while text.startswith(block, pos):  # blocks over a megabyte, copy by copy
+        pos += len(block)
+    return pos
+
+
+def _alternatives(words: Iterable[str]) -> list[str]:
+    """Escaped, non-empty, longest first (so a regex alternation prefers the longest)."""
+    unique = {w for w in words if w and w.strip()}
+    return [re.escape(w) for w in sorted(unique, key=lambda w: (-len(w), w))]
+
+
+@lru_cache(maxsize=64)
+def folder(anchors: tuple[str, ...], words: tuple[str, ...], rules: FoldRules) -> Folder:
+    """A Folder built once per (spellings, rules)."""
+    return Folder(anchors, words, rules)
