@@ -277,3 +277,27 @@ def test_reproduces_the_released_llama2_figure():
     assert (round(float(h["precision"]), 4), round(float(h["recall"]), 4)) == (0.6569, 0.4558)
     assert round(float(h["f1"]), 4) == 0.5382
     assert isinstance(e, PaperExtractionEvaluation)
+
+
+def test_the_benchmark_script_runs_on_a_jsonl(tmp_path, capsys):
+    import importlib.util
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "paper_maven.py"
+    spec = importlib.util.spec_from_file_location("sdeparse_paper_maven", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    data = tmp_path / "prediction_heuristic_llama2.json"
+    records = [
+        {"prediction": lines(("Motion", "flew")), "target": lines(("Motion", "flew"))},
+        {"prediction": "", "target": lines(("Attack", "hit"))},
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    out = tmp_path / "figures.json"
+    # named like the Llama-2 file, so its figures are compared with the released ones: they differ
+    assert module.main([str(data), "--json", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "TP / FP / FN    1 / 0 / 1" in printed and "DIFFERS" in printed
+    assert json.loads(out.read_text(encoding="utf-8"))["format_errors"] == 1
