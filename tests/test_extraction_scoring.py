@@ -199,3 +199,14 @@ def test_strict_bounds(records, normalization):
     d = s.to_dict()
     for key in ("precision", "recall", "f1"):
         assert all(0 <= value <= 1 for value in [d[key]["all"], *d[key]["by_type"].values()])
+
+
+def test_a_report_page_shows_the_figures_by_type():
+    task = SimpleNamespace(kind="extraction", name="toy-events", types=TYPES)
+    r = Report.for_task(task, "tuples", "strict", "e.jsonl")
+    r.add(1, ParseResult({"Motion": ["flew"], "Flight": ["x"]}, [], False), {"Motion": ["flew"]})
+    text = r.to_text()
+    assert "  tp / fp / fn       1 / 1 / 0" in text and "(strict matching)" in text
+    assert "By type" in text and "(other types)" in text
+    motion = next(line for line in text.splitlines() if line.lstrip().startswith("Motion"))
+    assert motion.split() == ["Motion", "1.0000", "1.0000", "1.0000", "1", "0", "0"]
