@@ -410,7 +410,7 @@ def _scan(text: str) -> Any:
             value, pos = _scan_strings(text, pos, "")
             frame.primary((_Kind.OTHER, value))
             continue
-        if c == "." and not text[pos + 1 : pos + 2].isdigit():
+        if c == "." and not (pos + 1 < n and text[pos + 1] in "0123456789"):
             if not text.startswith("...", pos):
                 raise _fail()
             frame.primary((_Kind.OTHER, ...))
