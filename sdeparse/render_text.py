@@ -17,7 +17,8 @@ from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import CODES, Code
-from .scoring import ClassificationScorer, Scorer, metrics
+from .scoring import ClassificationScorer, ExtractionScorer, Scorer, metrics
+from .scoring import extraction as span_metrics
 
 if TYPE_CHECKING:
     from .report import Report
@@ -159,6 +160,32 @@ def _(scorer: ClassificationScorer) -> tuple[list[Column], list[Column]]:
         [Column("kappa", num(s.kappa))],
         [Column("accuracy", pct(s.accuracy)), Column("sentence", pct(s.sentence_accuracy))],
     )
+
+
+@headline_lines.register
+def _(scorer: ExtractionScorer) -> list[str]:
+    m = scorer.micro
+    return [
+        f"  precision          {num(span_metrics.precision(m))}"
+        f"   ({scorer.matching.value} matching)",
+        f"  recall             {num(span_metrics.recall(m))}",
+        f"  f1                 {num(span_metrics.f1(m))}",
+        f"  tp / fp / fn       {m.tp} / {m.fp} / {m.fn}",
+    ]
+
+
+def _type_row(name: str, c: span_metrics.TypeCounts) -> list[str]:
+    figures = (span_metrics.precision(c), span_metrics.recall(c), span_metrics.f1(c))
+    return [name, *(num(f) for f in figures), str(c.tp), str(c.fp), str(c.fn)]
+
+
+@breakdown.register
+def _(scorer: ExtractionScorer) -> list[str]:
+    rows = [_type_row(t, scorer.by_type[t]) for t in scorer.type_order()]
+    if scorer.other != span_metrics.TypeCounts():
+        rows.append(_type_row("(other types)", scorer.other))
+    header = ["type", "precision", "recall", "f1", "tp", "fp", "fn"]
+    return ["By type", table(header, rows, [False] + [True] * 6), ""]
 
 
 # ---- the envelope's parts and the pages ---------------------------------------------------------
