@@ -613,6 +613,10 @@ class _Reader(Transformer[Any, list[Any]]):
     def _reading(self, objects: list[_Object]) -> Reading:
         """Records of the objects, with the layout facts (array, joined objects) and the
         slips between objects (blank lines, whitespace around the answer)."""
+        if self.task.is_extraction:  # span lists: objects to records in `jsonspans`
+            from .jsonspans import read_span_objects
+
+            return read_span_objects(self, objects)
         text, diags, expected = self.text, self.diags, self.expected
         reading = Reading([])
         if self.array:
