@@ -217,15 +217,16 @@ def _object_record(
 
 
 def _drop_inside(diags: Diagnostics, lists: list[tuple[int, int]]) -> None:
-    """Remove the JSON-syntax diagnostics the object reader raised inside span lists (the
-    schema reads the lists and reports their own slips): one pass, a bisect per diagnostic."""
+    """Remove the JSON-syntax diagnostics the object reader raised for tokens starting inside
+    span lists (the schema reads the lists and reports their own slips): one pass, a bisect
+    per diagnostic."""
     lists.sort()
     starts = [s for s, _ in lists]
     kept = []
     for d in diags:
         if d.code is Code.JSON_SYNTAX:
             at = bisect_right(starts, d.start) - 1
-            if at >= 0 and d.start >= lists[at][0] and d.end <= lists[at][1]:
+            if at >= 0 and d.start < lists[at][1]:
                 continue
         kept.append(d)
     diags[:] = kept

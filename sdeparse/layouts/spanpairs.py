@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Transformer
+from lark.lexer import PatternRE, TerminalDef
 
 from ..diagnostics import Code, Severity
 from ..grammar import Tok, build_parser
@@ -28,10 +29,28 @@ _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}[.)]|#+)\s+")
 _STRINGS = frozenset(("STRING", "SQ_STRING"))
 
 
+#: Bare spans (quoting none): quotes are text like any other character (a span may start with
+#: one), so the string terminals are rebuilt to match nothing and text may start with a quote.
+_BARE_TERMINALS = {
+    "STRING": r"[^\s\S]",
+    "SQ_STRING": r"[^\s\S]",
+    "OPEN_STRING": r"[^\s\S]",
+    "TEXT": r"[^\s:：;；,，](?:[^\n:：;；,，]*[^\s:：;；,，])?",
+}
+
+
 @cache
-def spanpairs_parser() -> Lark:
-    """The tolerant LALR parser of extraction answers in the pairs layouts, built once."""
-    return build_parser(GRAMMAR, strict=True)
+def spanpairs_parser(bare: bool = False) -> Lark:
+    """The tolerant LALR parser of extraction answers in the pairs layouts, built once per
+    kind of quoting (`bare`: spans without quotes, where a quote is text)."""
+    if not bare:
+        return build_parser(GRAMMAR, strict=True)
+
+    def edit(terminal: TerminalDef) -> None:
+        if terminal.name in _BARE_TERMINALS:
+            terminal.pattern = PatternRE(_BARE_TERMINALS[terminal.name])
+
+    return build_parser(GRAMMAR, edit_terminals=edit, strict=True)
 
 
 @dataclass(slots=True)
@@ -216,9 +235,10 @@ class SpanPairsReading:
         text, diags = self.text, self.diags
         s, e = piece.start, piece.end
         word = _unquoted(text[s:e])
-        if at_end and (
+        cut = word.lstrip("'\"")  # a quoted type cut off keeps its opening quote
+        if at_end and cut and (
             self.vocabulary.key_kind(word) is not KeyKind.UNKNOWN
-            or any(k.startswith(word) for k in self.vocabulary.key_spellings)
+            or any(k.startswith(cut) for k in self.vocabulary.key_spellings)
         ):
             diags.add(
                 Code.TRUNCATED,
@@ -269,6 +289,21 @@ class SpanPairsReading:
                 "removed",
             )
             key, ks = key[bullet.end() :], ks + bullet.end()
+        value = piece.value
+        inner = self._prefixed(key, value)
+        if inner is not None:  # "Output: Motion: flew": the item starts after the prefix
+            diags.add(
+                Code.EXTRA_TEXT,
+                ks,
+                value[0].start_pos,
+                f"prefix {preview(text[ks : value[0].start_pos])!r} before the item",
+                "removed",
+            )
+            words, colon, value = value[:inner], value[inner], value[inner + 1 :]
+            ks, ke = words[0].start_pos, words[-1].end_pos
+            key = text[ks:ke]
+            bullet = None
+            piece = _Piece("item", words, colon, value, piece.line)
         key = self._key(key, ks, ke, len(piece.words) == 1 and not bullet)
         if self.expected and str(colon) != self.task.punctuation.key_value:
             diags.add(
@@ -292,6 +327,21 @@ class SpanPairsReading:
             )
             return record(key, ks, ke, None, colon.end_pos, colon.end_pos, start, end)
         return record(key, ks, ke, "", colon.end_pos, colon.end_pos, start, end)
+
+    def _prefixed(self, key: str, value: list[Tok]) -> int | None:
+        """Where the real item's colon stands in the value when the key names no type and the
+        value starts with a type and a colon (``Output: Motion: flew``); None otherwise."""
+        if self.vocabulary.key_kind(_unquoted(key)) is not KeyKind.UNKNOWN:
+            return None
+        for index, tok in enumerate(value):
+            if tok.type == "COLON":
+                if index == 0:
+                    return None
+                words = self.text[value[0].start_pos : value[index - 1].end_pos]
+                if self.vocabulary.key_kind(_unquoted(words)) is KeyKind.UNKNOWN:
+                    return None
+                return index
+        return None
 
     def _key(self, key: str, start: int, end: int, one_token: bool) -> str:
         """The type a key spells: quotes taken off (the task's quoting says whether they
@@ -333,5 +383,6 @@ def read_span_pairs(
     expected: bool = True,
 ) -> Reading:
     """Records of a Natural (`fmt` "natural") or Lines answer to an extraction task."""
-    children = _Reader().transform(spanpairs_parser().parse(text))
+    parser = spanpairs_parser(task.spans.quoting is Quoting.NONE)
+    children = _Reader().transform(parser.parse(text))
     return SpanPairsReading(text, fmt, task, vocabulary, diags, expected).read(children)
