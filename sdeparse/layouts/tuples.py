@@ -238,7 +238,7 @@ class TuplesReading:
                     diags.add(Code.JSON_SYNTAX, e.start, e.end, "a lone [", "ignored")
             for tok in brackets:
                 diags.add(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "unmatched ]", "ignored")
-        if len(real) > 1:
+        if len(real) > 1 and Shape.TUPLE_ARRAY not in reading.shapes:
             reading.shapes.add(Shape.TUPLES_JOINED)
         if commas and not real:
             for tok in commas:
@@ -269,6 +269,7 @@ class TuplesReading:
     def _list(self, found: _List, lone_empty: bool, reading: Reading) -> None:
         """One list: a pair becomes a record; every other shape a diagnostic."""
         text, diags = self.text, self.diags
+        before = len(diags)
         at_end = found.end >= self.content_end
         body = found.body
         shown = preview(text[found.start : found.end])
@@ -323,7 +324,6 @@ class TuplesReading:
         if body.commas and body.commas[0].end_pos <= type_tok.start_pos:
             comma = body.commas[0]
             diags.add(Code.JSON_SYNTAX, comma.start_pos, comma.end_pos, "leading comma", "ignored")
-        before = len(diags)
         name = _decode_type(type_tok, diags)
         if name is None:
             if at_end and not found.closed and type_tok.end_pos >= self.content_end:

@@ -125,7 +125,8 @@ class SpanSchema:
         """The (type, span) pairs of the records in output order, with a diagnostic for every
         non-exact step; spans not in `source` are reported when it is given."""
         mode = _MODE_OF_LAYOUT.get(layout, ValueMode.JOINED)
-        grouped = mode is not ValueMode.SINGLE
+        # one item per type (duplicates and order judged) where the trained design groups
+        grouped = mode is not ValueMode.SINGLE and self.design.format is not Format.TUPLES
         normalize = self.spans.normalize
         content_end = len(text.rstrip())
         pairs: list[Pair] = []
