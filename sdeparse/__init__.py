@@ -3,7 +3,14 @@ from the trained format, repair what can be repaired, map the labels and score t
 
 from .design import Design, Format
 from .diagnostics import ALL_CODES, CODES, EXTRACTION_CODES, Code, CodeInfo, Diagnostic, Severity
-from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
+from .errors import (
+    DesignError,
+    InputError,
+    RenderError,
+    SdeparseError,
+    TaskError,
+    UnsupportedTaskError,
+)
 from .evaluation import evaluate, evaluate_file
 from .parser import Parser, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
@@ -53,6 +60,7 @@ __all__ = [
     "Severity",
     "Task",
     "TaskError",
+    "UnsupportedTaskError",
     "diagnose",
     "evaluate",
     "evaluate_file",

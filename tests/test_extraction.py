@@ -364,3 +364,15 @@ def test_classification_tasks_are_unchanged():
         assert task.kind == "classification" and task.extraction is None
         with pytest.raises(TaskError):
             _ = task.spans
+
+
+def test_eval_refuses_extraction_tasks(tmp_path, capsys):
+    from sdeparse.cli import main
+
+    path = tmp_path / "gen.jsonl"
+    path.write_text(json.dumps({"prediction": '["Motion", "flew"]', "target": "[]"}) + "\n")
+    with pytest.raises(sdeparse.UnsupportedTaskError, match="extraction"):
+        sdeparse.evaluate_file(str(path), "maven-ed", "tuples")
+    status = main(["eval", str(path), "--task", "maven-ed", "--design", "tuples"])
+    assert status == 2
+    assert "maven-ed is an extraction task" in capsys.readouterr().err
