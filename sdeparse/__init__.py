@@ -2,21 +2,41 @@
 from the trained format, repair what can be repaired, map the labels and score the result."""
 
 from .design import Design, Format
-from .diagnostics import CODES, Code, CodeInfo, Diagnostic, Severity
-from .errors import DesignError, InputError, RenderError, SdeparseError, TaskError
+from .diagnostics import ALL_CODES, CODES, EXTRACTION_CODES, Code, CodeInfo, Diagnostic, Severity
+from .errors import (
+    DesignError,
+    InputError,
+    RenderError,
+    SdeparseError,
+    TaskError,
+    UnsupportedTaskError,
+)
 from .evaluation import evaluate, evaluate_file
 from .parser import Parser, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
 from .render import render
 from .report import Report
 from .result import ParseResult
-from .task import BUILTIN_TASKS, Aspect, Label, Task, load_task
+from .task import (
+    BUILTIN_EXTRACTION_TASKS,
+    BUILTIN_TASKS,
+    Aspect,
+    Label,
+    Quoting,
+    SpanType,
+    Task,
+    TaskKind,
+    load_task,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALL_CODES",
+    "BUILTIN_EXTRACTION_TASKS",
     "BUILTIN_TASKS",
     "CODES",
+    "EXTRACTION_CODES",
     "Code",
     "PROFILES",
     "Aspect",
@@ -30,6 +50,9 @@ __all__ = [
     "ParseResult",
     "Parser",
     "Profile",
+    "Quoting",
+    "SpanType",
+    "TaskKind",
     "ProfileError",
     "RenderError",
     "Report",
@@ -37,6 +60,7 @@ __all__ = [
     "Severity",
     "Task",
     "TaskError",
+    "UnsupportedTaskError",
     "diagnose",
     "evaluate",
     "evaluate_file",

@@ -15,7 +15,7 @@ from typing import TextIO
 from . import __version__
 from .design import Design
 from .errors import InputError, SdeparseError
-from .evaluation import dumps, evaluate_file, parse_file
+from .evaluation import classification_only, dumps, evaluate_file, parse_file
 from .profiles import PROFILES, get_profile
 from .render_text import render_summary, render_text
 from .task import BUILTIN_TASKS, load_task
@@ -116,7 +116,7 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
                  designs: Sequence[str | None] = ()) -> int:
     """Validate task, design, profile, jobs and files before any work: 0 or exit status 2."""
     try:
-        load_task(args.task)
+        classification_only(load_task(args.task))
         for design in designs or [args.design]:
             if design is None:
                 return _fail("no design: give --design, or write each file as FILE::DESIGN",

@@ -16,9 +16,20 @@ class Format(StrEnum):
     JSON = "json"
     COT = "cot"
     RCOT = "rcot"
+    #: Extraction tasks only: one ``["type", "span"]`` list per line.
+    TUPLES = "tuples"
 
 
 FORMATS: tuple[str, ...] = tuple(f.value for f in Format)
+#: The formats of classification tasks (every format but tuples).
+CLASSIFICATION_FORMATS: tuple[Format, ...] = tuple(f for f in Format if f is not Format.TUPLES)
+#: The formats of extraction tasks (a span list per type, or one pair per tuple).
+EXTRACTION_FORMATS: tuple[Format, ...] = (
+    Format.TUPLES,
+    Format.NATURAL,
+    Format.LINES,
+    Format.JSON,
+)
 
 #: The paper's mode names (and the SDE mixes), as aliases of a base design.
 PAPER_MODES: dict[str, str] = {
@@ -46,7 +57,12 @@ _OPTION_ALIASES = {
     "text": "",
     "txtlabel": "",
 }
-_FORMAT_ALIASES = {"r-cot": "rcot", "rev-cot": "rcot", "reverse-cot": "rcot"}
+_FORMAT_ALIASES = {
+    "r-cot": "rcot",
+    "rev-cot": "rcot",
+    "reverse-cot": "rcot",
+    "tuple": "tuples",
+}
 
 
 @dataclass(frozen=True)
@@ -127,10 +143,22 @@ class Design:
 
     @classmethod
     def all(cls) -> tuple[Design, ...]:
-        """Every combination of format and options (20 designs)."""
+        """Every design of a classification task: each format but tuples with each option
+        combination (20 designs)."""
         return tuple(
             cls(fmt, omit, numeric)
-            for fmt in Format
+            for fmt in CLASSIFICATION_FORMATS
             for omit in (False, True)
+            for numeric in (False, True)
+        )
+
+    @classmethod
+    def extraction(cls) -> tuple[Design, ...]:
+        """Every design of an extraction task: tuples (which always leaves types without
+        spans out, so it has no +omit), natural, lines and json, text or numeric types."""
+        return tuple(
+            cls(fmt, omit, numeric)
+            for fmt in EXTRACTION_FORMATS
+            for omit in ((False,) if fmt is Format.TUPLES else (False, True))
             for numeric in (False, True)
         )

@@ -15,6 +15,8 @@ def read(
     text: str, task: Task, design: Design, vocabulary: Vocabulary, diags: Diagnostics
 ) -> tuple[Layout, Reading]:
     """The layout the text is in and its reading; layout slips are added to `diags`."""
+    if task.is_extraction:
+        return _read_extraction(text, task, design, vocabulary, diags)
     trained = layout_for(design)
     jsonl = LAYOUTS["jsonl"]
     pairs = LAYOUTS["lines"] if trained is jsonl else trained
@@ -72,6 +74,48 @@ def read_with(
     return reading
 
 
+def _starts_a_line(text: str, mark: str) -> bool:
+    """Whether some line of the text starts with `mark` (after spaces)."""
+    return any(line.lstrip().startswith(mark) for line in text.split("\n"))
+
+
+_NAMES = {"tuples": "tuples", "jsonl": "JSON objects", "natural": "key-value pairs",
+          "lines": "key-value pairs"}
+
+
+def _read_extraction(
+    text: str, task: Task, design: Design, vocabulary: Vocabulary, diags: Diagnostics
+) -> tuple[Layout, Reading]:
+    """An extraction answer: JSON objects, tuples or key-value pairs, whichever it holds; a
+    layout other than the trained one is a format_mismatch (natural and lines are one family,
+    told apart by the shapes their reader observes)."""
+    trained = layout_for(design)
+    pairs = LAYOUTS["natural"], LAYOUTS["lines"]
+    if _starts_a_line(text, "{") or _starts_a_line(text, "[{"):
+        found = LAYOUTS["jsonl"]
+    elif _starts_a_line(text, "["):
+        found = LAYOUTS["tuples"]
+    elif LAYOUTS["lines"].sniff(text):
+        found = trained if trained in pairs else LAYOUTS["lines"]
+    else:
+        found = trained
+    if found is trained:
+        return _read_as(trained, text, task, design, vocabulary, diags, trained)
+    trial = Diagnostics()
+    reading = found.read(text, task, design, vocabulary, trial, expected=False)
+    if not reading.records:
+        return _read_as(trained, text, task, design, vocabulary, diags, trained)
+    diags.add(
+        Code.FORMAT_MISMATCH,
+        0,
+        len(text),
+        f"{_NAMES[found.name]} where {design.format} was trained",
+        f"read the {_NAMES[found.name]}",
+    )
+    diags.extend(trial)
+    return found, reading
+
+
 def _read_as(
     layout: Layout,
     text: str,
@@ -98,6 +142,10 @@ def _shape_mismatches(reading: Reading, design: Design, task: Task, end: int) ->
         found.add(Code.FORMAT_MISMATCH, 0, end, message, repair)
 
     fmt = design.format
+    if fmt is Format.TUPLES and Shape.TUPLE_ARRAY in shapes:
+        mismatch("one JSON array of tuples where one tuple per line was trained", "read each")
+    if fmt is Format.TUPLES and Shape.TUPLES_JOINED in shapes:
+        mismatch("several tuples on one line where one per line was trained", "read each")
     if fmt is Format.NATURAL and Shape.PAIRS_ON_LINES in shapes:
         mismatch(
             f"the answer puts its pairs on {reading.lines_with_pairs} lines (Lines layout) "

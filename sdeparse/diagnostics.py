@@ -57,6 +57,14 @@ class Code(StrEnum):
     MISSING_FIELD = "missing_field"
     ASPECT_ORDER = "aspect_order"
     UNEXPECTED_PLACEHOLDER = "unexpected_placeholder"
+    # extraction tasks only (registered in EXTRACTION_CODES)
+    MALFORMED_TUPLE = "malformed_tuple"
+    UNKNOWN_TYPE = "unknown_type"
+    TYPE_ALIAS = "type_alias"
+    DUPLICATE_PAIR = "duplicate_pair"
+    PLACEHOLDER_MIXED = "placeholder_mixed"
+    SPAN_QUOTING = "span_quoting"
+    UNGROUNDED_SPAN = "ungrounded_span"
 
     def __repr__(self) -> str:  # Diagnostic(code=punctuation, ...) reads as it prints
         return str(self.value)
@@ -64,12 +72,12 @@ class Code(StrEnum):
     @property
     def info(self) -> CodeInfo:
         """The registry entry: default severity, summary and an example output."""
-        return CODES[self]
+        return ALL_CODES[self]
 
     @property
     def severity(self) -> Severity:
         """The usual severity of this code (a few are raised higher or lower, as said)."""
-        return CODES[self].severity
+        return ALL_CODES[self].severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +115,9 @@ class CodeInfo:
 
 INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
 
-#: Every code sdeparse emits. The severity is the usual one; a few codes are raised with a
-#: different severity when the content was (or was not) recovered, as their summaries say.
+#: Every code sdeparse emits for a classification task. The severity is the usual one; a few
+#: codes are raised with a different severity when the content was (or was not) recovered, as
+#: their summaries say. Extraction tasks also raise the codes of `EXTRACTION_CODES`.
 CODES: dict[Code, CodeInfo] = {
     info.code: info
     for info in (
@@ -245,6 +254,67 @@ CODES: dict[Code, CodeInfo] = {
         ),
     )
 }
+
+
+#: The codes only extraction tasks raise (they also raise the shared codes of `CODES` whose
+#: meaning carries over: empty_output, truncated, format_mismatch, punctuation, json_syntax,
+#: extra_text, empty_item, missing_aspect for a type absent from a PU design, aspect_order,
+#: unexpected_placeholder, label_kind_mismatch for a type written as its code or the reverse,
+#: duplicate_aspect for a type given twice where one item per type was trained).
+EXTRACTION_CODES: dict[Code, CodeInfo] = {
+    info.code: info
+    for info in (
+        CodeInfo(
+            Code.MALFORMED_TUPLE,
+            ERROR,
+            "a line of the tuples design that is not a [type, span] list: one element, three, "
+            "or not a list at all; dropped",
+            '["Motion"]',
+        ),
+        CodeInfo(
+            Code.UNKNOWN_TYPE,
+            ERROR,
+            "a type that names no type of the task (nor an alias); its spans are dropped",
+            '["Explosion", "blast"]',
+        ),
+        CodeInfo(
+            Code.TYPE_ALIAS,
+            WARNING,
+            "a type written with another case, spaces or hyphens for underscores, or as a "
+            "declared alias; read as the type",
+            "hostile encounter: clash",
+        ),
+        CodeInfo(
+            Code.DUPLICATE_PAIR,
+            WARNING,
+            "the same (type, span) pair given twice (after the task's normalization); kept once",
+            '["Motion", "flew"]\n["Motion", "flew"]',
+        ),
+        CodeInfo(
+            Code.PLACEHOLDER_MIXED,
+            ERROR,
+            "the placeholder written among the spans of a type; the spans are kept",
+            "Motion: NONE, flew",
+        ),
+        CodeInfo(
+            Code.SPAN_QUOTING,
+            WARNING,
+            "a span or type quoted in another style than the design's (missing quotes, the "
+            "other quote), or a quote left unbalanced (error when the span is lost)",
+            "'DNA': IL-2 gene",
+        ),
+        CodeInfo(
+            Code.UNGROUNDED_SPAN,
+            WARNING,
+            "a span that does not occur in the input text (checked only when the input is "
+            "given); kept, and scored as predicted",
+            '["Motion", "swam"] (input: "The bird flew")',
+        ),
+    )
+}
+
+#: Every registered code, whatever the kind of task.
+ALL_CODES: dict[Code, CodeInfo] = {**CODES, **EXTRACTION_CODES}
 
 
 def make(

@@ -34,3 +34,7 @@ class InputError(SdeparseError, ValueError):
         self.reason = message
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class UnsupportedTaskError(SdeparseError, ValueError):
+    """A task of a kind that a command does not handle yet (evaluating extraction tasks)."""

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, TypeAlias
 
 from .design import Design
 from .diagnostics import Severity
-from .errors import InputError
+from .errors import InputError, UnsupportedTaskError
 from .parser import parse
 from .profiles import get_profile
 from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
@@ -285,6 +285,17 @@ def _records_of(records: Any) -> Iterable[Any]:
     return records
 
 
+def classification_only(task: Task) -> Task:
+    """The task, or an UnsupportedTaskError for an extraction task (evaluating and reporting
+    extraction scores is not built yet: parse with `sdeparse.parse` instead)."""
+    if task.is_extraction:
+        raise UnsupportedTaskError(
+            f"{task.name} is an extraction task: evaluation and reports do not score extraction "
+            "tasks yet; parse each output with sdeparse.parse(text, task, design, source=...)"
+        )
+    return task
+
+
 def _settings(
     task: Task | str,
     design: Design | str,
@@ -297,7 +308,7 @@ def _settings(
     source: str,
 ) -> Settings:
     return Settings(
-        task=load_task(task),
+        task=classification_only(load_task(task)),
         design=Design.parse(design),
         profile=get_profile(profile).name,
         prediction_field=prediction_field,

@@ -10,16 +10,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .design import Design
+from .design import Design, Format
 from .detect import read
 from .diagnostics import Code, Diagnostic, Severity
 from .layouts import layout_for
 from .paper import paper_decide
-from .profiles import FormatErrorRule, LabelSource, Profile, get_profile
+from .profiles import FormatErrorRule, LabelSource, Profile, ProfileError, get_profile
 from .records import Diagnostics
+from .render import check_design
 from .result import ParseResult
-from .schemas.slots import Prediction, SlotSchema
-from .task import Task, load_task
+from .schemas import Prediction, schema_for
+from .task import Task, TaskKind, load_task
 
 
 class Parser:
@@ -31,20 +32,44 @@ class Parser:
         self, task: Task | str | Path, design: Design | str, profile: Profile | str = "strict"
     ) -> None:
         self.task = load_task(task)
-        self.design = Design.parse(design)
+        self.design = self.task.design(design)
+        check_design(self.task, self.design)
         self.profile = get_profile(profile)
+        if self.task.is_extraction and self.profile.uses_paper:
+            raise ProfileError(
+                f"the {self.profile.name} profile does not read extraction tasks yet "
+                f"({self.task.name}): use the strict profile"
+            )
         self.layout = layout_for(self.design)
-        self.schema = SlotSchema(self.task, self.design)
-        self._canonical = self.layout.canonical_reader(self.task, self.design)
+        self.schema = schema_for(self.task, self.design)
+        self._canonical = (
+            None
+            if self.task.is_extraction
+            else self.layout.canonical_reader(self.task, self.design)
+        )
 
     def __repr__(self) -> str:
         return f"Parser({self.task.name!r}, {self.design.name!r}, {self.profile.name!r})"
 
-    def parse(self, text: str) -> ParseResult:
-        """Parse one model output: labels for every slot, diagnostics, the verdict."""
+    def parse(self, text: str, source: str | None = None) -> ParseResult:
+        """Parse one model output: labels for every slot (or the extracted pairs), diagnostics,
+        the verdict. `source`, the model's input, lets an extraction task report spans that do
+        not occur in it."""
         if not isinstance(text, str):
             raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
+        if source is not None and not isinstance(source, str):
+            raise TypeError(f"the source must be a str, not {type(source).__name__}")
         profile = self.profile
+        if self._canonical is None:  # extraction: no fast path; strict decisions
+            prediction, diagnostics = self.diagnose(text, source)
+            return ParseResult(
+                {},
+                diagnostics,
+                any(d.severity is not Severity.INFO for d in diagnostics),
+                profile.name,
+                extractions=prediction.extractions,
+                kind=TaskKind.EXTRACTION,
+            )
         fast = self._canonical(text)
         # The one canonical text the paper's script rejects: the empty OU answer (OU outputs
         # get the Natural rules there, where the empty string is an "empty output" error).
@@ -62,12 +87,14 @@ class Parser:
                 is_error = paper_error
         return ParseResult(labels, diagnostics, is_error, profile.name, prediction.descriptions)
 
-    def diagnose(self, text: str) -> tuple[Prediction, list[Diagnostic]]:
+    def diagnose(
+        self, text: str, source: str | None = None
+    ) -> tuple[Prediction, list[Diagnostic]]:
         """The full reading, whatever the text: the schema's prediction and every diagnostic."""
         diags = Diagnostics()
         design = self.design
         if not text.strip():
-            if design.omit_unmentioned:
+            if self._empty_is_legal:
                 if text:
                     diags.add(
                         Code.EMPTY_OUTPUT,
@@ -83,12 +110,21 @@ class Parser:
                     0,
                     len(text),
                     "nothing but whitespace" if text else "the output is empty",
-                    "every aspect gets the placeholder",
+                    "no pair" if self.task.is_extraction else "every aspect gets the placeholder",
                 )
             return self.schema.nothing(), diags
-        _, reading = read(text, self.task, design, self.schema, diags)
-        prediction = self.schema.resolve(reading.records, text, diags)
+        layout, reading = read(text, self.task, design, self.schema, diags)
+        prediction = self.schema.resolve(reading.records, text, diags, layout.name, source)
         return prediction, diags.sorted()
+
+    @property
+    def _empty_is_legal(self) -> bool:
+        """Whether the empty string is a canonical answer: OU designs, and the tuples design
+        of a task whose empty answer is the empty output."""
+        design = self.design
+        if design.format is Format.TUPLES:
+            return self.task.spans.empty_tuples == ""
+        return design.omit_unmentioned
 
 
 @lru_cache(maxsize=32)
@@ -123,11 +159,13 @@ def parse(
     task: Task | str | Path,
     design: Design | str,
     profile: str | Profile = "strict",
+    source: str | None = None,
 ) -> ParseResult:
-    """Parse one model output for `task` under `design`; never raises on any string."""
+    """Parse one model output for `task` under `design`; never raises on any string.
+    `source` (the model's input) lets an extraction task report spans not found in it."""
     if not isinstance(text, str):
         raise TypeError(f"parse() needs the model output as str, not {type(text).__name__}")
-    return parser_for(task, design, profile).parse(text)
+    return parser_for(task, design, profile).parse(text, source)
 
 
 def diagnose(

@@ -16,7 +16,7 @@ from fractions import Fraction
 from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import CODES, Code
+from .diagnostics import ALL_CODES, Code
 from .scoring import ClassificationScorer, ExtractionScorer, Scorer, metrics
 from .scoring import extraction as span_metrics
 
@@ -200,7 +200,7 @@ def _diagnostics(r: Report) -> list[str]:
             [
                 [
                     c,
-                    CODES[Code(c)].severity.value if c in CODES else "?",
+                    ALL_CODES[Code(c)].severity.value if c in ALL_CODES else "?",
                     str(r.codes[c]),
                     _lines(r.code_lines.get(c, []), r.codes[c]),
                 ]

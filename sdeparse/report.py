@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .diagnostics import CODES, Code
+from .diagnostics import ALL_CODES, Code
 from .render_text import render_summary, render_text
 from .result import ParseResult
 from .scoring import ClassificationScorer, Scorer, metrics, scorer_class, scorer_for_task
@@ -53,8 +53,8 @@ INPUT_ERROR_KINDS = (
 
 def code_order(code: str) -> tuple[int, str]:
     """Sort key listing codes in the order of the CODES catalogue, unknown codes last."""
-    order = list(CODES)
-    return (order.index(Code(code)), "") if code in CODES else (len(order), code)
+    order = list(ALL_CODES)
+    return (order.index(Code(code)), "") if code in ALL_CODES else (len(order), code)
 
 
 def _keep_first(lines: list[Any], more: Iterable[Any], limit: int) -> list[Any]:

@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .diagnostics import Code, Diagnostic, Severity
+from .task import TaskKind
 
 
 @dataclass(slots=True)
 class ParseResult:
-    """What one output means: a label for every aspect, the diagnostics, the verdict."""
+    """What one output means: a label for every aspect (classification) or the (type, span)
+    pairs in output order after repair (extraction), the diagnostics, the verdict."""
 
     labels: dict[str, str]
     diagnostics: list[Diagnostic]
     is_format_error: bool
     profile: str = "strict"
     descriptions: dict[str, str] = field(default_factory=dict)
+    #: Extraction tasks: the pairs, each type by its canonical name (empty for classification).
+    extractions: tuple[tuple[str, str], ...] = ()
+    kind: TaskKind = TaskKind.CLASSIFICATION
 
     @property
     def codes(self) -> list[Code]:
@@ -28,7 +33,15 @@ class ParseResult:
         return max((d.severity for d in self.diagnostics), key=lambda s: s.rank, default=None)
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data for JSON output (codes and severities as their strings)."""
+        """Plain data for JSON output (codes and severities as their strings); an extraction
+        task's result carries its pairs as [type, span] lists instead of labels."""
+        if self.kind is TaskKind.EXTRACTION:
+            return {
+                "extractions": [[kind, span] for kind, span in self.extractions],
+                "is_format_error": self.is_format_error,
+                "profile": self.profile,
+                "diagnostics": [d.to_dict() for d in self.diagnostics],
+            }
         return {
             "labels": dict(self.labels),
             "is_format_error": self.is_format_error,

@@ -18,14 +18,78 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import TaskError
+from ._compat import StrEnum
+from .design import Design
+from .errors import DesignError, TaskError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
+#: The built-in classification tasks (fixed slots, closed labels).
 BUILTIN_TASKS = ("masa-d1", "masa-d2", "masa-all", "restaurant-en")
+#: The built-in extraction tasks (closed types, open span lists), SPEC §6.
+BUILTIN_EXTRACTION_TASKS = ("maven-ed", "genia-ner")
+
+
+class TaskKind(StrEnum):
+    """What a task's output holds: a label per fixed slot, or (type, span) pairs."""
+
+    CLASSIFICATION = "classification"
+    EXTRACTION = "extraction"
+
+
+class Quoting(StrEnum):
+    """How an extraction task's pairs layouts write a span: bare, as a JSON string, or as
+    Python's repr writes it (single quotes, double quotes when the span holds a ')."""
+
+    NONE = "none"
+    JSON = "json"
+    PYTHON = "python"
+
+
+class Normalization(StrEnum):
+    """How spans compare (duplicates, grounding, scoring): case-insensitively, or exactly."""
+
+    CASEFOLD = "casefold"
+    EXACT = "exact"
+
+
+@dataclass(frozen=True)
+class SpanType:
+    """One type of an extraction task: its name, numeric code (its position) and aliases."""
+
+    name: str
+    code: int
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The span settings of an extraction task (the pairs layouts' separators stay in
+    `Punctuation`: key_value between type and spans, pair_separator between types)."""
+
+    types: tuple[SpanType, ...]
+    quoting: Quoting = Quoting.NONE
+    #: What joins several spans of one type in the pairs layouts.
+    joiner: str = ", "
+    #: What stands between type and span inside a tuple (``", "`` or ``","``).
+    tuple_comma: str = ", "
+    #: The tuples design's whole output when there is no pair (``[]``, or the empty string).
+    empty_tuples: str = "[]"
+    normalization: Normalization = Normalization.CASEFOLD
+
+    def normalize(self, span: str) -> str:
+        """The form spans are compared in."""
+        return span.casefold() if self.normalization is Normalization.CASEFOLD else span
+
+    def type_by_code(self, code: str) -> str | None:
+        """The type a numeric code written as text names, or None."""
+        text = code.strip()
+        if text.isdecimal() and text.isascii() and int(text) < len(self.types):
+            return self.types[int(text)].name
+        return None
 
 
 @dataclass(frozen=True)
@@ -126,6 +190,11 @@ class Task:
     paper_label_rules: tuple[tuple[str, str], ...] = ()
     kappa_weights: tuple[tuple[float, ...], ...] | None = None
     source: str = field(default="", compare=False)
+    kind: TaskKind = TaskKind.CLASSIFICATION
+    #: The span settings; set exactly when `kind` is extraction.
+    extraction: Extraction | None = None
+    #: The task's own design names (the paper's), lower-cased, with the design each names.
+    design_aliases: tuple[tuple[str, str], ...] = ()
 
     # ---- derived lookups, built once per task -------------------------------------------
     def __post_init__(self) -> None:
@@ -191,6 +260,34 @@ class Task:
         init=False, repr=False, compare=False, default=()
     )
     _template: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+
+    @property
+    def is_extraction(self) -> bool:
+        """Whether the task extracts (type, span) pairs rather than labelling slots."""
+        return self.kind is TaskKind.EXTRACTION
+
+    @property
+    def spans(self) -> Extraction:
+        """The span settings of an extraction task (a TaskError for a classification task)."""
+        if self.extraction is None:
+            raise TaskError(f"{self.name!r} is a classification task: it has no span settings")
+        return self.extraction
+
+    def design(self, spec: str | Design) -> Design:
+        """A design by the task's own name for it (``heuristic``, ``good1``...) or any name
+        `Design.parse` reads."""
+        if isinstance(spec, str):
+            key = spec.strip().lower()
+            for alias, target in self.design_aliases:
+                if alias == key:
+                    return Design.parse(target)
+            if self.design_aliases:
+                try:
+                    return Design.parse(spec)
+                except DesignError as exc:
+                    names = ", ".join(alias for alias, _ in self.design_aliases)
+                    raise DesignError(f"{exc}; or a design name of {self.name}: {names}") from None
+        return Design.parse(spec)
 
     @property
     def mentioned_labels(self) -> tuple[str, ...]:
@@ -300,7 +397,17 @@ _TOP_FIELDS = frozenset(
         "labels",
         "paper_label_rules",
         "kappa_weights",
+        "kind",
+        "designs",
     )
+)
+_EXTRACTION_TOP_FIELDS = frozenset(
+    ("name", "description", "kind", "placeholder", "punctuation", "json_keys", "spans", "types",
+     "designs")
+)
+_TYPE_FIELDS = frozenset(("name", "aliases"))
+_SPAN_FIELDS = frozenset(
+    ("quoting", "joiner", "tuple_comma", "empty_tuples", "normalization")
 )
 _ASPECT_FIELDS = frozenset(("name", "keywords", "aliases"))
 _LABEL_FIELDS = frozenset(("name", "code", "synonyms", "contains"))
@@ -321,6 +428,9 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     """Build and validate a Task from parsed TOML or JSON; errors name `source` and the field."""
     if not isinstance(data, Mapping):
         raise TaskError("a task must be a table/object at the top level", source=source)
+    kind = _enum(TaskKind, data.get("kind", "classification"), source, "kind")
+    if kind is TaskKind.EXTRACTION:
+        return _extraction_from_dict(data, source)
     _no_unknown(data, _TOP_FIELDS, source, "")
     name = _require(data, "name", str, source)
     placeholder = _require(data, "placeholder", str, source)
@@ -470,6 +580,142 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
         paper_label_rules=tuple(rules),
         kappa_weights=weights,
         source=source,
+        design_aliases=_design_aliases(data, source),
+    )
+
+
+def _enum(kind: type[StrEnum], value: Any, source: str, name: str) -> Any:
+    """The member of a closed set a task field names; an error lists the valid values."""
+    valid = [member.value for member in kind]
+    if not isinstance(value, str) or value not in valid:
+        raise TaskError(f"must be one of {valid}", source=source, field=name)
+    return kind(value)
+
+
+def _design_aliases(data: Mapping[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    """The ``[designs]`` table: the task's own design names, each naming a design."""
+    raw = data.get("designs", {})
+    if not isinstance(raw, Mapping):
+        raise TaskError("must be a table of name = design", source=source, field="designs")
+    aliases = []
+    for name, target in raw.items():
+        if not isinstance(target, str):
+            raise TaskError("must be a design name", source=source, field=f"designs.{name}")
+        try:
+            Design.parse(target)
+        except ValueError as exc:
+            raise TaskError(str(exc), source=source, field=f"designs.{name}") from None
+        aliases.append((name.strip().lower(), target))
+    return tuple(aliases)
+
+
+def _extraction_from_dict(data: Mapping[str, Any], source: str) -> Task:
+    """An extraction task: types (in order: a type's code is its position), placeholder,
+    span settings, separators, JSON keys (``type``, ``spans``) and design names."""
+    _no_unknown(data, _EXTRACTION_TOP_FIELDS, source, "")
+    name = _require(data, "name", str, source)
+    placeholder = _require(data, "placeholder", str, source)
+    raw_types = _require(data, "types", list, source)
+    if not raw_types:
+        raise TaskError("an extraction task needs at least one type", source=source, field="types")
+    types = []
+    for index, item in enumerate(raw_types):
+        where = f"types[{index}]."
+        if not isinstance(item, Mapping):
+            raise TaskError("must be a table/object", source=source, field=f"types[{index}]")
+        _no_unknown(item, _TYPE_FIELDS, source, where)
+        type_name = _require(item, "name", str, source, where)
+        if not type_name.strip() or type_name != type_name.strip():
+            raise TaskError(
+                "must not be empty or start or end with spaces", source=source, field=f"{where}name"
+            )
+        types.append(SpanType(type_name, index, _string_list(item, "aliases", source, where)))
+    names = [t.name for t in types]
+    if len({n.casefold() for n in names}) != len(names):
+        raise TaskError("type names must differ (ignoring case)", source=source, field="types")
+    raw_spans = data.get("spans", {})
+    if not isinstance(raw_spans, Mapping):
+        raise TaskError("must be a table/object", source=source, field="spans")
+    _no_unknown(raw_spans, _SPAN_FIELDS, source, "spans.")
+    texts = {
+        key: _require(raw_spans, key, str, source, "spans.")
+        for key in ("joiner", "tuple_comma", "empty_tuples")
+        if key in raw_spans
+    }
+    spans = Extraction(
+        tuple(types),
+        _enum(Quoting, raw_spans.get("quoting", "none"), source, "spans.quoting"),
+        normalization=_enum(
+            Normalization, raw_spans.get("normalization", "casefold"), source,
+            "spans.normalization",
+        ),
+        **texts,
+    )
+    if spans.joiner.strip() not in (",", "，"):
+        raise TaskError(
+            'must be a comma ("," or "，") with optional spaces', source=source,
+            field="spans.joiner",
+        )
+    if spans.tuple_comma.strip() != ",":
+        raise TaskError(
+            'must be "," with optional spaces', source=source, field="spans.tuple_comma"
+        )
+    if spans.empty_tuples not in ("", "[]"):
+        raise TaskError('must be "[]" or ""', source=source, field="spans.empty_tuples")
+    punct = data.get("punctuation", {})
+    if not isinstance(punct, Mapping):
+        raise TaskError("must be a table/object", source=source, field="punctuation")
+    _no_unknown(
+        punct, frozenset(("key_value", "pair_separator", "terminator")), source, "punctuation."
+    )
+    defaults = {"key_value": ": ", "pair_separator": "; ", "terminator": ""}
+    for key in defaults:
+        if key in punct:
+            defaults[key] = _require(punct, key, str, source, "punctuation.")
+    punctuation = Punctuation(**defaults)
+    # The extraction reader's grammar knows these marks (spans may hold any other character).
+    for key, marks in (("key_value", ":："), ("pair_separator", ";；")):
+        mark = getattr(punctuation, key).strip()
+        if len(mark) != 1 or mark not in marks:
+            raise TaskError(
+                f"must be one of {' '.join(marks)} with optional spaces",
+                source=source,
+                field=f"punctuation.{key}",
+            )
+    if punctuation.terminator:
+        raise TaskError(
+            "must be empty for an extraction task (spans may end with any character)",
+            source=source,
+            field="punctuation.terminator",
+        )
+    keys = data.get("json_keys", {})
+    if not isinstance(keys, Mapping):
+        raise TaskError("must be a table/object", source=source, field="json_keys")
+    _no_unknown(keys, frozenset(("type", "spans")), source, "json_keys.")
+    type_key = keys.get("type", "type")
+    spans_key = keys.get("spans", "spans")
+    for key, value in (("type", type_key), ("spans", spans_key)):
+        if not isinstance(value, str) or not value:
+            raise TaskError("must be a non-empty string", source=source, field=f"json_keys.{key}")
+    if type_key == spans_key:
+        raise TaskError("the two key names must differ", source=source, field="json_keys")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise TaskError("must be a string", source=source, field="description")
+    return Task(
+        name=name,
+        aspects=tuple(Aspect(t.name, (), t.aliases) for t in types),
+        labels=(),
+        placeholder=placeholder,
+        punctuation=punctuation,
+        # The JSON reader reads the type where a slot's name stands, the span list where its
+        # label does; the description key is never written.
+        json_keys=JsonKeys(type_key, spans_key, "\x00description"),
+        description=description,
+        source=source,
+        kind=TaskKind.EXTRACTION,
+        extraction=spans,
+        design_aliases=_design_aliases(data, source),
     )
 
 
@@ -506,19 +752,23 @@ def _load_builtin(name: str) -> Task:
 
 
 def load_task(name_or_path: str | Path | Task) -> Task:
-    """A built-in task by name (masa-d1, masa-d2, masa-all, restaurant-en) or a TOML/JSON file."""
+    """A built-in task by name (masa-d1, masa-d2, masa-all, restaurant-en, maven-ed, genia-ner)
+    or a TOML/JSON file."""
     if isinstance(name_or_path, Task):
         return name_or_path
     if not isinstance(name_or_path, (str, Path)):
         raise TypeError(
             f"a task is a built-in name, a path or a Task, not {type(name_or_path).__name__}"
         )
-    if isinstance(name_or_path, str) and name_or_path in BUILTIN_TASKS:
+    if isinstance(name_or_path, str) and (
+        name_or_path in BUILTIN_TASKS or name_or_path in BUILTIN_EXTRACTION_TASKS
+    ):
         return _load_builtin(name_or_path)
     path = Path(name_or_path)
     if path.suffix.lower() in (".toml", ".json") or path.exists():
         return _read_task_file(path)
     raise TaskError(
-        f"unknown task {str(name_or_path)!r}: use one of {', '.join(BUILTIN_TASKS)} "
+        f"unknown task {str(name_or_path)!r}: use one of "
+        f"{', '.join(BUILTIN_TASKS + BUILTIN_EXTRACTION_TASKS)} "
         "or the path of a .toml/.json task file"
     )

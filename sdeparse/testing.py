@@ -1327,3 +1327,287 @@ def corrupt(
         if out is not None:
             return out, op
     return None
+
+
+# ---- extraction tasks -------------------------------------------------------------------------
+#
+# The operators below take a canonical rendering of an extraction task
+# (``render(pairs, task, design)``) and work on its pairs, read back by the parser (canonical
+# text reads without a diagnostic) and written again by the renderer's own pieces. They are
+# kept apart from `CORRUPTIONS` (whose operators all apply to classification tasks).
+
+Pairs = list[tuple[str, str]]
+TUPLES = frozenset(("tuples",))
+GROUPED = frozenset(("natural", "lines", "json"))
+EXTRACTION_ALL = TUPLES | GROUPED
+
+
+def _extracted(text: str, task: Task, design: Design) -> Pairs:
+    from .parser import parser_for
+
+    return list(parser_for(task, design).parse(text).extractions)
+
+
+def _lines_edit(edit: Callable[[list[str], Task, random.Random], bool]) -> Apply:
+    """An operator that edits the lines of a tuples answer in place."""
+
+    def run(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+        lines = text.split("\n") if text and text != "[]" else []
+        if not edit(lines, task, rng):
+            return None
+        return "\n".join(lines)
+
+    return run
+
+
+def _one_element(lines: list[str], task: Task, rng: random.Random) -> bool:
+    if not lines:
+        return False
+    i = rng.randrange(len(lines))
+    head = lines[i].split(task.spans.tuple_comma, 1)[0]
+    lines[i] = head + "]"
+    return True
+
+
+def _three_elements(lines: list[str], task: Task, rng: random.Random) -> bool:
+    if not lines:
+        return False
+    i = rng.randrange(len(lines))
+    lines[i] = lines[i][:-1] + task.spans.tuple_comma + '"extra"]'
+    return True
+
+
+def _not_a_list(lines: list[str], task: Task, rng: random.Random) -> bool:
+    if len(lines) < 3:
+        return False
+    i = rng.randrange(1, len(lines) - 1)
+    kind, span = json.loads(lines[i])
+    lines[i] = f"{kind}: {span}"
+    return True
+
+
+def _repeat_tuple(lines: list[str], task: Task, rng: random.Random) -> bool:
+    if not lines:
+        return False
+    i = rng.randrange(len(lines))
+    lines.insert(i + 1, lines[i])
+    return True
+
+
+def _tuples_array(lines: list[str], task: Task, rng: random.Random) -> bool:
+    if len(lines) < 2:
+        return False
+    lines[:] = ["[" + ", ".join(lines) + "]"]
+    return True
+
+
+def _single_quoted(lines: list[str], task: Task, rng: random.Random) -> bool:
+    options = [i for i, line in enumerate(lines) if "'" not in line and "\\" not in line]
+    if not options:
+        return False
+    i = rng.choice(options)
+    kind, span = json.loads(lines[i])
+    head = json.dumps(kind, ensure_ascii=False) if isinstance(kind, str) else str(kind)
+    lines[i] = f"[{head}{task.spans.tuple_comma}'{span}']"
+    return True
+
+
+def _rewrite(edit: Callable[[Pairs, Task, Design, random.Random], Pairs | None]) -> Apply:
+    """An operator on the pairs, written back by the renderer (grouped designs)."""
+
+    def run(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+        from .render import render
+
+        pairs = _extracted(text, task, design)
+        changed = edit(pairs, task, design, rng)
+        return None if changed is None else render(changed, task, design)
+
+    return run
+
+
+def _type_variant(name: str, rng: random.Random) -> str | None:
+    variants = [v for v in (name.lower(), name.upper(), name.replace("_", " ")) if v != name]
+    return rng.choice(variants) if variants else None
+
+
+def _alias_type(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    """A type name written with another case or with spaces for underscores."""
+    names = [t.name for t in task.spans.types if t.name in text]
+    rng.shuffle(names)
+    for name in names:
+        variant = _type_variant(name, rng)
+        if variant is None or design.numeric_labels:
+            continue
+        quoted = {
+            "tuples": json.dumps(name),
+            "json": json.dumps(name),
+        }.get(design.format)
+        if quoted is None:
+            from .schemas.spanlist import quote
+
+            quoted = quote(name, task.spans.quoting)
+        index = text.find(quoted + ("" if design.format in ("tuples", "json") else ":"))
+        if index < 0:
+            continue
+        spelled = quoted.replace(name, variant)
+        return text[:index] + spelled + text[index + len(quoted) :]
+    return None
+
+
+def _unknown_type_item(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    """A pair of a type the task does not have, added at the end."""
+    from .schemas.spanlist import quote
+
+    kind, span = "Unheard_of_type", "something"
+    if design.format == "tuples":
+        item = f'["{kind}"{task.spans.tuple_comma}"{span}"]'
+        joiner = "\n"
+    elif design.format == "json":
+        keys = task.json_keys
+        item = json.dumps({keys.aspect: kind, keys.label: [span]}, ensure_ascii=False)
+        joiner = "\n"
+    else:
+        quoting = task.spans.quoting
+        item = f"{quote(kind, quoting)}{task.punctuation.key_value}{quote(span, quoting)}"
+        joiner = "\n" if design.format == "lines" else task.punctuation.pair_separator
+    if not text or text == "[]":
+        return item
+    return text + joiner + item
+
+
+def _duplicate_span(pairs: Pairs, task: Task, design: Design, rng: random.Random):
+    if not pairs:
+        return None
+    i = rng.randrange(len(pairs))
+    return pairs[: i + 1] + [pairs[i]] + pairs[i + 1 :]
+
+
+def _mixed_placeholder(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    """The placeholder written among a type's spans (``Motion: NONE, flew``)."""
+    from .schemas.spanlist import quote
+
+    pairs = _extracted(text, task, design)
+    if not pairs:
+        return None
+    kind, span = rng.choice(pairs)
+    spans = task.spans
+    written = quote(span, spans.quoting)
+    key = quote(str(spans.types[[t.name for t in spans.types].index(kind)].code)
+                if design.numeric_labels else kind, spans.quoting)
+    head = key + task.punctuation.key_value
+    index = text.find(head)
+    if index < 0:
+        return None
+    at = index + len(head)
+    if not text.startswith(written, at):
+        return None
+    return text[:at] + task.placeholder + spans.joiner + text[at:]
+
+
+def _requote_span(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    """One span quoted in the other style (or quoted where spans are bare)."""
+    from .schemas.spanlist import quote
+
+    pairs = _extracted(text, task, design)
+    rng.shuffle(pairs)
+    quoting = task.spans.quoting if design.format in ("natural", "lines") else None
+    for _, span in pairs:
+        if "'" in span or '"' in span or "\\" in span or not span.isprintable():
+            continue
+        if quoting is None:  # JSON strings
+            written, other = json.dumps(span, ensure_ascii=False), f"'{span}'"
+        elif quoting.value == "none":
+            written, other = span, f'"{span}"'
+        else:
+            written = quote(span, quoting)
+            other = f'"{span}"' if written.startswith("'") else f"'{span}'"
+        for lead in (" ", "[", "\n"):
+            index = text.find(lead + written)
+            if index >= 0:
+                at = index + 1
+                end = at + len(written)
+                if end < len(text) and text[end] not in ",]\n;":
+                    continue
+                return text[:at] + other + text[end:]
+    return None
+
+
+def _cut_last_span(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    """The output cut inside its last span (inside its quotes), or inside a placeholder that
+    ends it."""
+    from .schemas.spanlist import quote
+
+    if not text or text == "[]":
+        return None
+    grouped = design.format in ("natural", "lines")
+    placeholder = task.placeholder
+    if grouped and text.endswith(placeholder) and len(placeholder) > 1:
+        return text[:-1]
+    if grouped and task.spans.quoting.value == "none":
+        return None  # a bare span cut short is still a span: nothing tells
+    pairs = _extracted(text, task, design)
+    if not pairs:
+        return None
+    span = pairs[-1][1]
+    written = quote(span, task.spans.quoting) if grouped else json.dumps(span, ensure_ascii=False)
+    at = text.rfind(written)
+    if at < 0 or len(written) < 3 or written[1] == "\\":
+        return None
+    return text[: at + 2]
+
+
+def _fenced(text: str, task: Task, design: Design, rng: random.Random) -> str | None:
+    if not text:
+        return None
+    return "```\n" + text + "\n```"
+
+
+def _ungrounded(pairs: Pairs, task: Task, design: Design, rng: random.Random):
+    """A span replaced by a word that is in no input (checked against a source the caller
+    gives: the true spans joined)."""
+    if not pairs:
+        return None
+    i = rng.randrange(len(pairs))
+    changed = list(pairs)
+    changed[i] = (pairs[i][0], "zqxjv")
+    return changed
+
+
+def _e(name, code, recoverable, formats, func, doc=""):
+    return Corruption(name, code, recoverable, frozenset(formats), func, None, None, doc)
+
+
+_EXTRACTION_OPS = (
+    _e("tuple_one_element", "malformed_tuple", False, TUPLES, _lines_edit(_one_element),
+       doc="a tuple of one element"),
+    _e("tuple_three_elements", "malformed_tuple", False, TUPLES, _lines_edit(_three_elements),
+       doc="a tuple of three elements"),
+    _e("tuple_not_a_list", "malformed_tuple", False, TUPLES, _lines_edit(_not_a_list),
+       doc="a line between tuples written as type: span"),
+    _e("tuples_array", "format_mismatch", True, TUPLES, _lines_edit(_tuples_array),
+       doc="the tuples in one outer array"),
+    _e("unknown_type", "unknown_type", True, EXTRACTION_ALL, _unknown_type_item,
+       doc="a pair of a type the task does not have"),
+    _e("type_alias", "type_alias", True, EXTRACTION_ALL, _alias_type,
+       doc="a type in another case or with spaces for underscores"),
+    _e("duplicate_tuple", "duplicate_pair", True, TUPLES, _lines_edit(_repeat_tuple),
+       doc="a tuple repeated"),
+    _e("duplicate_span", "duplicate_pair", True, GROUPED, _rewrite(_duplicate_span),
+       doc="a span repeated in its type's list"),
+    _e("placeholder_mixed", "placeholder_mixed", True, frozenset(("natural", "lines")),
+       _mixed_placeholder, doc="the placeholder among a type's spans"),
+    _e("span_requoted", "span_quoting", True, EXTRACTION_ALL, _requote_span,
+       doc="a span quoted in the other style, or quoted where spans are bare"),
+    _e("tuple_single_quotes", "span_quoting", True, TUPLES, _lines_edit(_single_quoted),
+       doc="a tuple's span in single quotes"),
+    _e("cut_in_span", "truncated", False, EXTRACTION_ALL, _cut_last_span,
+       doc="the output cut inside its last span"),
+    _e("code_fence", "extra_text", True, EXTRACTION_ALL, _fenced,
+       doc="the answer inside a code fence"),
+    _e("ungrounded_span", "ungrounded_span", False, EXTRACTION_ALL, _rewrite(_ungrounded),
+       doc="a span that is not in the input (the parse must be given the input)"),
+)
+
+#: The extraction operators by name; each names the code it raises (ungrounded_span only when
+#: the parse is given the input text).
+EXTRACTION_CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in _EXTRACTION_OPS}

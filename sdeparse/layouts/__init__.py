@@ -11,6 +11,7 @@ from .base import KeyKind, Layout, Reading, Shape, ValueKind, Vocabulary
 from .jsonl import JsonLinesLayout
 from .lines import LinesLayout
 from .natural import NaturalLayout
+from .tuples import TuplesLayout
 
 LAYOUTS: dict[str, Layout] = {}
 
@@ -24,6 +25,7 @@ def register(layout: Layout) -> Layout:
 register(NaturalLayout())
 register(LinesLayout())
 register(JsonLinesLayout())
+register(TuplesLayout())
 
 
 def layout_for(design: Design) -> Layout:

@@ -76,6 +76,8 @@ class Shape(Enum):
     DESCRIPTIONS = "description fields"
     COT_ORDER = "description before label"
     RCOT_ORDER = "label before description"
+    TUPLE_ARRAY = "one JSON array of tuples"
+    TUPLES_JOINED = "several tuples on one line"
 
 
 @dataclass(slots=True)

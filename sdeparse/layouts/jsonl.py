@@ -182,6 +182,8 @@ class _Reader(Transformer[Any, list[Any]]):
         self.expected = expected
         self.keys = task.json_keys
         self.numeric = design.numeric_labels
+        #: The key whose value a numeric design writes as a number (an extraction task's type).
+        self.number_key = self.keys.aspect if task.is_extraction else self.keys.label
         self.array = False
 
     # -- decoding tokens
@@ -258,7 +260,7 @@ class _Reader(Transformer[Any, list[Any]]):
 
     def _value(self, fld: _Field, tok: _Token, diags: list[Diagnostic]) -> None:
         """Give `fld` the value `tok` (a number is the right spelling of a numeric label)."""
-        numeric_ok = self.numeric and fld.key == self.keys.label
+        numeric_ok = self.numeric and fld.key == self.number_key
         fld.value = self._decode(tok, "value", diags, numeric_ok)
         fld.value_span = (tok.start_pos, tok.end_pos)
         fld.value_open = tok.type == "OPEN_STRING"
@@ -614,6 +616,10 @@ class _Reader(Transformer[Any, list[Any]]):
     def _reading(self, objects: list[_Object]) -> Reading:
         """Records of the objects, with the layout facts (array, joined objects) and the
         slips between objects (blank lines, whitespace around the answer)."""
+        if self.task.is_extraction:  # span lists: objects to records in `jsonspans`
+            from .jsonspans import read_span_objects
+
+            return read_span_objects(self, objects)
         text, diags, expected = self.text, self.diags, self.expected
         reading = Reading([])
         if self.array:

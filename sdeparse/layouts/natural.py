@@ -9,6 +9,7 @@ from ..records import Diagnostics
 from ..task import Task
 from .base import Layout, Reading, Vocabulary
 from .pairs import pairs_fold_rules, read_pairs
+from .spanpairs import read_span_pairs
 
 
 class NaturalLayout(Layout):
@@ -28,6 +29,8 @@ class NaturalLayout(Layout):
         diags: Diagnostics,
         expected: bool,
     ) -> Reading:
+        if task.is_extraction:
+            return read_span_pairs(text, self.name, task, vocabulary, diags, expected)
         return read_pairs(text, self.name, task, vocabulary, diags, expected)
 
     def joiner(self, task: Task, design: Design) -> tuple[str, str]:

@@ -8,13 +8,12 @@ readers' spelling questions (`Vocabulary`), so readers need no task lookups of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..design import Design
 from ..diagnostics import Code, Severity
 from ..layouts.base import KeyKind, ValueKind
 from ..records import Diagnostics, Field, Record, preview
 from ..task import AspectHow, LabelHow, Task
+from .base import Prediction
 
 _KEY_KINDS = {
     AspectHow.EXACT: KeyKind.EXACT,
@@ -23,14 +22,6 @@ _KEY_KINDS = {
     AspectHow.TEMPLATE: KeyKind.TEMPLATE,
     AspectHow.NONE: KeyKind.UNKNOWN,
 }
-
-
-@dataclass(slots=True)
-class Prediction:
-    """What the schema made of the records: a label per slot, descriptions where given."""
-
-    labels: dict[str, str]
-    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 class SlotSchema:
@@ -81,8 +72,16 @@ class SlotSchema:
         return self.task.is_template(text)
 
     # ---- records to labels ---------------------------------------------------------------
-    def resolve(self, records: list[Record], text: str, diags: Diagnostics) -> Prediction:
-        """A label for every slot, with a diagnostic for every non-exact step."""
+    def resolve(
+        self,
+        records: list[Record],
+        text: str,
+        diags: Diagnostics,
+        layout: str = "",
+        source: str | None = None,
+    ) -> Prediction:
+        """A label for every slot, with a diagnostic for every non-exact step (the layout and
+        the input do not change how a label is read)."""
         labels, descriptions = resolve(records, text, self.task, self.design, diags)
         return Prediction(labels, descriptions)
 
