@@ -25,25 +25,9 @@ from .task import Task, load_task
 
 _HERE = Path(__file__).resolve().parent
 
-#: The template of each format (JSON, CoT and R-CoT share one).
-TEMPLATE_OF_FORMAT = {
-    "natural": "pairs.lark",
-    "lines": "pairs.lark",
-    "json": "jsonl.lark",
-    "cot": "jsonl.lark",
-    "rcot": "jsonl.lark",
-}
 #: The piece every template is joined with.
 COMMON = "common.lark"
 
-#: Which lark template shapes one item of each format.
-_ITEM_SHAPE = {
-    "natural": "_pair",
-    "lines": "_pair",
-    "json": "_json",
-    "cot": "_cot",
-    "rcot": "_rcot",
-}
 
 
 class Canonical(TypedDict):
@@ -135,7 +119,7 @@ def _generated_lines(task: Task, design: Design) -> list[str]:
         lines.append(f"_some_{count - 1}: item_{count - 1}")
     else:
         lines.append("_answer: " + " _SEP ".join(f"item_{k}" for k in range(count)) + end)
-    shape = _ITEM_SHAPE[design.format]
+    shape = layout_for(design).canonical_item(design)
     lines += [f"item_{k}: {shape}{{KEY_{k}}} -> item" for k in range(count)]
     aspects, labels = _spellings(task, design)
     lines.append("label: " + " | ".join(f"LABEL_{j}" for j in labels))
@@ -166,7 +150,7 @@ def canonical_grammar(task: Task | str, design: Design | str) -> str:
     task = load_task(task)
     design = Design.parse(design)
     parts = [
-        _template(TEMPLATE_OF_FORMAT[design.format]).rstrip("\n"),
+        _template(layout_for(design).canonical_template).rstrip("\n"),
         _template(COMMON).rstrip("\n"),
         "\n".join(_generated_lines(task, design)),
     ]

@@ -15,16 +15,6 @@ from lark.lexer import Lexer, TerminalDef
 
 _HERE = Path(__file__).resolve().parent
 
-#: Which grammar file parses each format (JSON, CoT and R-CoT share the JSON-lines grammar).
-GRAMMAR_OF_FORMAT = {
-    "natural": "natural.lark",
-    "lines": "lines.lark",
-    "json": "json.lark",
-    "cot": "json.lark",
-    "rcot": "json.lark",
-}
-
-
 def grammar_dir() -> Path:
     """The folder of .lark files: inside the installed package, or top-level in a checkout."""
     for candidate in (_HERE / "grammars", _HERE.parent / "grammars"):

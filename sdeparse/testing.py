@@ -757,7 +757,8 @@ def _drop(only_placeholder: bool):
 
 
 def _shuffle(units, task, design, rng):
-    if len(units) < 2:
+    # Items that are all equal cannot be put out of order (shuffling them would never end).
+    if len(units) < 2 or all(u == units[0] for u in units):
         return False
     original = list(units)
     while units == original:

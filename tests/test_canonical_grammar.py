@@ -17,7 +17,6 @@ from lark import Lark
 import sdeparse
 from sdeparse import Design
 from sdeparse.canonical import (
-    TEMPLATE_OF_FORMAT,
     canonical_dir,
     canonical_grammar,
     canonical_parser,
@@ -259,7 +258,7 @@ def test_grammar_is_self_contained_and_structured():
     names = {rule.origin.name for rule in parser.rules}
     assert {"start", "item_0", "item_5", "label", "description", "_some_0"} <= names
     for design in DESIGNS:
-        assert (canonical_dir() / TEMPLATE_OF_FORMAT[design.format]).is_file()
+        assert (canonical_dir() / layout_for(design).canonical_template).is_file()
 
 
 def test_parser_is_cached_by_value():

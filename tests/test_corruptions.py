@@ -131,3 +131,12 @@ def test_corrupt_returns_none_when_nothing_applies():
     design = Design.parse("natural")
     text = sdeparse.render({}, task, design)
     assert corrupt(text, task, design, random.Random(0), names=["unexpected_placeholder"]) is None
+
+
+def test_reordering_items_that_are_all_equal_gives_nothing() -> None:
+    """Equal items cannot be put out of order: the operator declines instead of looping."""
+    task = TASKS["masa-d1"]
+    design = Design.parse("lines")
+    line = sdeparse.render({task.aspect_names[0]: task.label_names[0]}, task, "lines+omit")
+    text = "\n".join([line] * 3)
+    assert CORRUPTIONS["aspect_order"].apply(text, task, design, random.Random(0)) is None

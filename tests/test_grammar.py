@@ -14,10 +14,12 @@ from lark import Lark, Tree
 import sdeparse
 from sdeparse import Design
 from sdeparse import testing as corrupt
-from sdeparse.grammar import GRAMMAR_OF_FORMAT, grammar_dir, parser_for
+from sdeparse.grammar import grammar_dir, parser_for
+from sdeparse.layouts import layout_for
 from sdeparse.layouts.jsonl import _TREES, _lalr, _tokens, top_level
 
-GRAMMARS = sorted(set(GRAMMAR_OF_FORMAT.values()))
+#: the tolerant grammars of the layouts the classification designs are read with
+GRAMMARS = sorted({layout_for(design).grammar for design in Design.all()})
 PIECES = ["{", "}", "[", "]", ",", "，", ":", "：", '"', "'", "\\", "\n", " ", "。", "；", "、",
           "食品评价", "中性", "方面", "情感", "1", "-2", "True", "“", "}}}}", '"""', "\t"]
 

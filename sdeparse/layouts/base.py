@@ -102,6 +102,13 @@ class Layout(ABC):
     formats: ClassVar[tuple[str, ...]]
     #: The tolerant grammar file (in ``grammars/``) the reader parses with.
     grammar: ClassVar[str]
+    #: The template of its canonical grammar (in ``grammars/canonical/``; canonical.py), or
+    #: "" when the layout has none yet.
+    canonical_template: ClassVar[str] = ""
+
+    def canonical_item(self, design: Design) -> str:
+        """The template rule that shapes one canonical item of `design` (canonical.py)."""
+        raise NotImplementedError(f"no canonical grammar for the {self.name} layout")
 
     @abstractmethod
     def sniff(self, text: str) -> bool:

@@ -1208,6 +1208,10 @@ class JsonLinesLayout(Layout):
     name = "jsonl"
     formats = ("json", "cot", "rcot")
     grammar = GRAMMAR
+    canonical_template = "jsonl.lark"
+
+    def canonical_item(self, design: Design) -> str:
+        return f"_{design.format}"
     #: Whether plain-object lines take the line scanner (False: all through the LALR parser).
     fast = True
 

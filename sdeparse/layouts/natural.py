@@ -16,6 +16,10 @@ class NaturalLayout(Layout):
     name = "natural"
     formats = ("natural",)
     grammar = "natural.lark"
+    canonical_template = "pairs.lark"
+
+    def canonical_item(self, design: Design) -> str:
+        return "_pair"
 
     def sniff(self, text: str) -> bool:
         return "：" in text or ":" in text

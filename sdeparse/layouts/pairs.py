@@ -28,7 +28,7 @@ from lark.lexer import PatternRE, TerminalDef
 
 from ..diagnostics import Code, Severity
 from ..fold import FoldRules
-from ..grammar import GRAMMAR_OF_FORMAT, build_parser
+from ..grammar import build_parser
 from ..records import Diagnostics, Record, preview, record
 from ..task import Punctuation, Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
@@ -163,7 +163,9 @@ def pairs_parser(fmt: str, marks: Marks = Marks()) -> Lark:
         if terminal.name in patterns:
             terminal.pattern = PatternRE(patterns[terminal.name])
 
-    return build_parser(GRAMMAR_OF_FORMAT[fmt], edit_terminals=edit, strict=True)
+    from . import LAYOUTS  # the registry imports this module: look the layout up when called
+
+    return build_parser(LAYOUTS[fmt].grammar, edit_terminals=edit, strict=True)
 
 
 # ---- the scanner: the same pieces, one regex match per piece ---------------------------------
