@@ -31,8 +31,10 @@ from functools import lru_cache
 from .diagnostics import Code, Diagnostic, Severity, make
 from .records import Field, Record
 
-#: outputs shorter than this are read whole (no real answer comes near it)
-FOLD_FROM = 100_000
+#: outputs shorter than this are read whole: an answer is a few hundred characters, so an
+#: output this long is a loop, a long preamble or junk (and below this length reading it
+#: piece by piece costs no more than folding would)
+FOLD_FROM = 32_768
 #: characters kept on either side of a cut, next to any spelling and at the ends of the text
 MARGIN = 256
 #: a cut shorter than this is not worth a seam
@@ -117,8 +119,9 @@ class Folder:
         if self._anchors is None or self._words is None:
             return None
         cuts: list[tuple[int, int, Diagnostic | None]] = []
-        self._repeats(text, cuts)
-        self._junk(text, cuts)
+        spans = [m.span() for m in self._words.finditer(text)]  # one scan serves both passes
+        self._repeats(text, [start for start, _ in spans], cuts)
+        self._junk(text, spans, cuts)
         if not cuts:
             return None
         cuts.sort(key=lambda cut: cut[0])
@@ -139,15 +142,16 @@ class Folder:
         notes = tuple(note for _, _, note in cuts if note is not None)
         return Folded("".join(pieces), tuple(starts), tuple(origins), notes)
 
-    def _repeats(self, text: str, cuts: list[tuple[int, int, Diagnostic | None]]) -> None:
+    def _repeats(
+        self, text: str, bounds: list[int], cuts: list[tuple[int, int, Diagnostic | None]]
+    ) -> None:
         """Loops: where the text from one spelling to the next repeats a block that ends just
         there (X B B B...B Y), the copies after the second are cut (X B B Y). Every window of
         the reduced text no longer than two blocks was a window of the output."""
-        assert self._words is not None
-        bounds = [m.start() for m in self._words.finditer(text)]
         if len(bounds) < 3:
             return
-        bounds.append(len(text))
+        bounds = [*bounds, len(text)]
+        strings = _Strings(text)
         last_seen: dict[str, int] = {}
         budget = 4 * len(text)  # characters compared on blocks that do not repeat, at most
         k = 0
@@ -165,15 +169,16 @@ class Folder:
             budget -= length
             if budget < 0:
                 return
-            end = _after_copies(text, text[bounds[p] : start], start)
+            end = run_end = _after_copies(text, text[bounds[p] : start], start)
             # One copy more is kept (X B B Y): a token made of copies (方面方面…) must not
             # shrink to one copy, which may spell a word the whole token does not.
             start += length
-            if self._quoted and end > start and _odd_quoting(text, start, end):
-                end -= length  # an odd number of copies would turn strings inside out
+            if self._quoted:
+                start, end = _out_of_strings(text, strings, start, end, length)
             if end - start >= MIN_CUT:
                 cuts.append(self._repeat_cut(text, start, end, (end - start) // length))
-                k = bisect_left(bounds, end)
+            if run_end - bounds[k] >= MIN_CUT:  # the loop is passed over whole, cut or not
+                k = bisect_left(bounds, run_end)
                 last_seen.clear()
                 continue
             k += 1
@@ -203,25 +208,33 @@ class Folder:
             )
         return start, end, note
 
-    def _junk(self, text: str, cuts: list[tuple[int, int, Diagnostic | None]]) -> None:
+    def _junk(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        cuts: list[tuple[int, int, Diagnostic | None]],
+    ) -> None:
         """Stretches far from every spelling, cut between piece boundaries or, inside a piece,
         where no structural character occurs."""
-        assert self._words is not None
         taken = sorted((a, b) for a, b, _ in cuts)
-        edges = [0]
-        at = 0
-        for a, b in [*taken, (len(text), len(text))]:  # spellings outside the loops cut
-            for m in self._words.finditer(text, at, a):
-                edges.extend(m.span())
-            if b > a:
-                edges.extend((a, b))
-            at = max(at, b)
+        edges = [0]  # the spellings outside the loops cut, and the loops cut, in text order
+        j = 0
+        for start, end in spans:
+            while j < len(taken) and taken[j][1] <= start:
+                edges.extend(taken[j])
+                j += 1
+            if j < len(taken) and taken[j][0] < end:
+                continue  # inside a loop that is cut
+            edges.extend((start, end))
+        for cut in taken[j:]:
+            edges.extend(cut)
         edges.append(len(text))
+        strings = _Strings(text)
         for i in range(0, len(edges), 2):
             lo, hi = edges[i] + MARGIN, edges[i + 1] - MARGIN
             if hi - lo < MIN_CUT:
                 continue
-            found = self._between_closers(text, lo, hi)
+            found = self._between_closers(text, lo, hi, strings)
             if found is not None:
                 a, b = found
                 cuts.append((a, b, self._junk_note(text, a, b, "of whole pieces")))
@@ -229,12 +242,12 @@ class Folder:
             inert = False
             for run in self._inert.finditer(text, lo, hi):
                 a, b = run.span()
-                if self._joins_a_word(text, a, b):
+                if self._joins_a_word(text, a, b) or not self._outside(strings, a):
                     continue
                 cuts.append((a, b, None))
                 inert = True
             if not inert:
-                self._inside_nameless_piece(text, lo, hi, edges[i], edges[i + 1], cuts)
+                self._inside_nameless_piece(text, lo, hi, edges[i], edges[i + 1], strings, cuts)
 
     def _inside_nameless_piece(
         self,
@@ -243,6 +256,7 @@ class Folder:
         hi: int,
         left: int,
         right: int,
+        strings: _Strings,
         cuts: list[tuple[int, int, Diagnostic | None]],
     ) -> None:
         """A cut inside one piece in which no slot is named: whatever its colons or brackets,
@@ -260,9 +274,14 @@ class Folder:
                 return
             if text.count('"', lo, hi) % 2:
                 hi = text.rfind('"', lo, hi)
-        if hi - lo < MIN_CUT or self._joins_a_word(text, lo, hi):
+        if hi - lo < MIN_CUT or self._joins_a_word(text, lo, hi) or not self._outside(strings, lo):
             return
         cuts.append((lo, hi, self._junk_note(text, lo, hi, "inside a piece naming no aspect")))
+
+    def _outside(self, strings: _Strings, pos: int) -> bool:
+        """JSON: whether `pos` is outside every string (text inside one, a description, is
+        handed back to the user and never cut); always true for other layouts."""
+        return not self._quoted or strings.outside(pos)
 
     @staticmethod
     def _junk_note(text: str, start: int, end: int, where: str) -> Diagnostic:
@@ -279,7 +298,9 @@ class Folder:
             Severity.INFO if blank else None,
         )
 
-    def _between_closers(self, text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    def _between_closers(
+        self, text: str, lo: int, hi: int, strings: _Strings
+    ) -> tuple[int, int] | None:
         first = self._closer.search(text, lo, hi)
         if first is None:
             return None
@@ -289,7 +310,7 @@ class Folder:
             return None
         if self._quoted and (_odd_quoting(text, a, b) or text.find("\\", a, b) >= 0):
             return None
-        if self._joins_a_word(text, a, b):
+        if self._joins_a_word(text, a, b) or not self._outside(strings, a):
             return None
         return a, b
 
@@ -298,6 +319,49 @@ class Folder:
         assert self._words is not None
         reach = self._longest
         return self._words.search(text[max(0, a - reach) : a] + text[b : b + reach]) is not None
+
+
+class _Strings:
+    """Whether positions of a JSON-lines text, asked in increasing order, are outside every
+    string: the quotes since the line's start are counted once (unknown after a backslash)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = 0
+        self.quotes = 0
+        self.escaped = False
+
+    def outside(self, pos: int) -> bool:
+        text = self.text
+        if pos < self.at:  # asked out of order: count afresh from the start of that line
+            self.at, self.quotes, self.escaped = text.rfind("\n", 0, pos) + 1, 0, False
+        newline = text.rfind("\n", self.at, pos)
+        if newline >= 0:
+            self.at, self.quotes, self.escaped = newline + 1, 0, False
+        self.quotes += text.count('"', self.at, pos)
+        self.escaped = self.escaped or text.find("\\", self.at, pos) >= 0
+        self.at = pos
+        return not self.escaped and self.quotes % 2 == 0
+
+
+def _out_of_strings(
+    text: str, strings: _Strings, start: int, end: int, length: int
+) -> tuple[int, int]:
+    """JSON: the cut of a loop's copies [start, end) moved to begin outside strings and to hold
+    an even number of quotes and backslashes (whole copies still); empty when impossible."""
+    if end <= start:
+        return start, start
+    if not strings.outside(start):  # start just after the next quote, one copy less at the end
+        quote = text.find('"', start, start + length)
+        if quote < 0:
+            return start, start
+        shift = quote + 1 - start
+        start, end = start + shift, end - length + shift
+        if end <= start or not strings.outside(start):
+            return start, start
+    if _odd_quoting(text, start, end):
+        end -= length  # an odd number of copies would turn strings inside out
+    return start, max(start, end)
 
 
 def _odd_quoting(text: str, start: int, end: int) -> bool:

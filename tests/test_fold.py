@@ -149,3 +149,13 @@ def test_a_cut_never_joins_a_spelling_across_its_seam() -> None:
     text = "正" + "x" * 5_000 + "面"
     assert folder._joins_a_word(text, 1, len(text) - 1)
     assert not folder._joins_a_word(text, 2, len(text) - 1)
+
+
+def test_descriptions_are_handed_back_whole() -> None:
+    """Text inside a JSON string (a CoT description) is never cut, loops and long runs alike."""
+    task = TASKS["masa-d1"]
+    description = "食品评价很好，" * 20_000 + "好" * 50_000
+    answer = sdeparse.render({"食品评价": "正面"}, task, "cot", {"食品评价": description})
+    result = sdeparse.parse(answer + "\n" + answer, task, "cot")
+    assert result.labels["食品评价"] == "正面"
+    assert result.descriptions["食品评价"] == description
