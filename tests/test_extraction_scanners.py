@@ -109,5 +109,7 @@ def test_runs_of_lone_brackets_give_one_diagnostic():
         ("json_syntax", 1001, 2001),
         ("truncated", 2002, 2004),
     ]
-    short = tuples_result("[" * (RUN_FROM - 1) + " x", task, "scanner")[2]
-    assert len(short) == RUN_FROM - 1 + 1
+    short = tuples_result("[" * (RUN_FROM - 1) + "\nx", task, "scanner")[2]
+    assert [d.message for d in short] == ["a lone ["] * (RUN_FROM - 1) + [
+        "text outside the tuples: 'x'"
+    ]
