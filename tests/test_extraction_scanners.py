@@ -28,7 +28,8 @@ PIECES = [
     "[", "]", "[[", "]]", ",", ", ", ",,", " , ,", '"', "'", '"Motion"', "'Motion'", '"flew"',
     '"led to"', "Motion", "flew", "1", "-2", "3.5", " ", "  ", "\t", "\n", "\n\n", "\r", ":",
     ": ", ";", "; ", "：", "；", "，", '\\"', "\\", "NONE", "''", '""', "```", "<think>", "x y",
-    "\u3000", "[" * RUN_FROM, "]" * RUN_FROM, "[ " * (RUN_FROM + 1),
+    "\u3000", "Output", "Motion: ", "DNA", "- ", "1. ", "[" * RUN_FROM, "]" * RUN_FROM,
+    "[ " * (RUN_FROM + 1),
 ]  # fmt: skip
 TEXTS = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=30).map("".join)
 
@@ -113,3 +114,48 @@ def test_runs_of_lone_brackets_give_one_diagnostic():
     assert [d.message for d in short] == ["a lone ["] * (RUN_FROM - 1) + [
         "text outside the tuples: 'x'"
     ]
+
+
+# ---- span pairs (Natural, Lines) -----------------------------------------------------------------
+
+
+def pairs_result(text: str, task: sdeparse.Task, fmt: str, engine: str, expected: bool = True):
+    from sdeparse.layouts.spanpairs import read_span_pairs
+    from sdeparse.schemas.spans import SpanSchema
+
+    design = Design.parse(fmt)
+    vocabulary = SpanSchema(task, design)
+    diags = Diagnostics()
+    reading = read_span_pairs(text, fmt, task, vocabulary, diags, expected, engine)
+    return reading.records, reading.shapes, reading.lines_with_pairs, list(diags)
+
+
+@EXAMPLES
+@given(
+    text=TEXTS,
+    task=st.sampled_from(sorted(TASKS)),
+    fmt=st.sampled_from(["natural", "lines"]),
+    expected=st.booleans(),
+)
+def test_span_pairs_scanner_reads_as_lark_on_random_text(text, task, fmt, expected):
+    task_ = TASKS[task]
+    assert pairs_result(text, task_, fmt, "scanner", expected) == pairs_result(
+        text, task_, fmt, "lark", expected
+    )
+
+
+@pytest.mark.parametrize("case", range(len(CORRUPTED)))
+def test_span_pairs_scanner_reads_as_lark_on_corrupted_outputs(case):
+    task, design, text = CORRUPTED[case]
+    fmt = "lines" if design.startswith("lines") else "natural"
+    assert pairs_result(text, TASKS[task], fmt, "scanner") == pairs_result(
+        text, TASKS[task], fmt, "lark"
+    )
+
+
+def test_span_pairs_scanner_reads_as_lark_on_fixtures():
+    for task, text in FIXTURE_OUTPUTS:
+        for fmt in ("natural", "lines"):
+            assert pairs_result(text, TASKS[task], fmt, "scanner") == pairs_result(
+                text, TASKS[task], fmt, "lark"
+            ), text
