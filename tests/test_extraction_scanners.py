@@ -159,3 +159,19 @@ def test_span_pairs_scanner_reads_as_lark_on_fixtures():
             assert pairs_result(text, TASKS[task], fmt, "scanner") == pairs_result(
                 text, TASKS[task], fmt, "lark"
             ), text
+
+
+# ---- grounding ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    haystack=st.text(alphabet="abc é\n", max_size=60),
+    needles=st.lists(st.text(alphabet="abcd é\n", max_size=6), max_size=20),
+)
+def test_grounds_answer_as_a_search(haystack, needles):
+    from sdeparse.schemas.spans import _Grounds
+
+    grounds = _Grounds(haystack)
+    grounds.searched = 10**9  # the index from the first span on
+    assert [grounds.holds(n) for n in needles] == [n in haystack for n in needles]
