@@ -6,11 +6,19 @@ separator, a colon or a comma). `_Reader` is a lark Transformer with one method 
 ``read`` compares the pieces and their marks with the task's canonical punctuation. A record's
 key is the decoded type; its value is the raw text after the colon, which the schema reads as
 a span list (this reader never splits or unquotes spans).
+
+The language is regular, so `Scanner` (the hot path) reads each piece with one match of a
+regex joined from the grammar's own terminals, each tried only where the lexer would take it;
+a piece keeps only its first and last tokens of the type and of the value (all the reader
+reads, but for a prefix, whose tokens are lexed again when it is asked about). Tests check
+that it gives what lark's parse does.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,10 +27,12 @@ from lark import Lark, Transformer
 from lark.lexer import PatternRE, TerminalDef
 
 from ..diagnostics import Code, Severity
-from ..grammar import Tok, build_parser
+from ..grammar import RegexLexer, Tok, build_parser
 from ..records import Diagnostics, Record, preview, record
 from ..task import Quoting, Task
 from .base import KeyKind, Reading, Shape, Vocabulary
+from .pairs import _no_gc
+from .tuples import _FastTok
 
 GRAMMAR = "spanpairs.lark"
 _BULLET = re.compile(r"^(?:[-*•·]+|\(?\d{1,3}[.)]|#+)\s+")
@@ -53,15 +63,21 @@ def spanpairs_parser(bare: bool = False) -> Lark:
     return build_parser(GRAMMAR, edit_terminals=edit, strict=True)
 
 
+def _ends(tokens: list[Any]) -> list[Any]:
+    """The first and last of some tokens (one when there is one): what the reader reads."""
+    return tokens if len(tokens) < 3 else [tokens[0], tokens[-1]]
+
+
 @dataclass(slots=True)
 class _Piece:
-    """One piece: its rule (``item``, ``no_colon``, ``empty``), the tokens before the colon,
-    the colon, the tokens of the value, its line and its span (empty pieces: None)."""
+    """One piece: its rule (``item``, ``no_colon``, ``empty``), the first and last tokens
+    before the colon (`_ends`), the colon, the first and last tokens of the value, its line
+    and its span (empty pieces: None)."""
 
     rule: str
-    words: list[Tok]
-    colon: Tok | None = None
-    value: list[Tok] | None = None
+    words: list[Any]
+    colon: Any = None
+    value: list[Any] | None = None
     line: int = 0
 
     @property
@@ -86,17 +102,17 @@ class _Reader(Transformer[Any, Any]):
 
     def value(self, children: list[Tok]) -> list[Tok]:
         """The tokens after the first colon."""
-        return children
+        return _ends(children)
 
     def item(self, children: list[Any]) -> _Piece:
         """``type: spans``."""
         value = children[-1]
         colon = children[-2]
-        return _Piece("item", children[:-2], colon, value)
+        return _Piece("item", _ends(children[:-2]), colon, value)
 
     def no_colon(self, children: list[Tok]) -> _Piece:
         """A piece without a colon."""
-        return _Piece("no_colon", children)
+        return _Piece("no_colon", _ends(children))
 
     def empty(self, children: list[Tok]) -> _Piece:
         """Nothing between two breaks."""
@@ -127,6 +143,7 @@ class SpanPairsReading:
         self.expected = expected
         self.quoting = task.spans.quoting
         self.content_end = len(text.rstrip())
+        self._lexer = lexer(self.quoting is Quoting.NONE)
 
     def read(self, children: list[Any]) -> Reading:
         """Pieces to records; the marks between them compared with the canonical ones."""
@@ -147,14 +164,11 @@ class SpanPairsReading:
         first = items[0] if items else len(pieces)
         last = items[-1] if items else -1
         lead = self._lead_in(pieces, items)
-        lines_with_items = {pieces[i].line for i in items if i != lead}
-        if len(lines_with_items) > 1:
+        per_line = Counter(pieces[i].line for i in items if i != lead)
+        if len(per_line) > 1:
             reading.shapes.add(Shape.PAIRS_ON_LINES)
-            reading.lines_with_pairs = len(lines_with_items)
-        if any(
-            sum(1 for i in items if i != lead and pieces[i].line == ln) > 1
-            for ln in lines_with_items
-        ):
+            reading.lines_with_pairs = len(per_line)
+        if per_line and max(per_line.values()) > 1:
             reading.shapes.add(Shape.PAIRS_JOINED)
         for index, sep in enumerate(breaks):
             self._break(sep, pieces[index], pieces[index + 1], first, last, index)
@@ -299,7 +313,7 @@ class SpanPairsReading:
                 f"prefix {preview(text[ks : value[0].start_pos])!r} before the item",
                 "removed",
             )
-            words, colon, value = value[:inner], value[inner], value[inner + 1 :]
+            words, colon, value = inner
             ks, ke = words[0].start_pos, words[-1].end_pos
             key = text[ks:ke]
             bullet = None
@@ -328,20 +342,38 @@ class SpanPairsReading:
             return record(key, ks, ke, None, colon.end_pos, colon.end_pos, start, end)
         return record(key, ks, ke, "", colon.end_pos, colon.end_pos, start, end)
 
-    def _prefixed(self, key: str, value: list[Tok]) -> int | None:
-        """Where the real item's colon stands in the value when the key names no type and the
-        value starts with a type and a colon (``Output: Motion: flew``); None otherwise."""
-        if self.vocabulary.key_kind(_unquoted(key)) is not KeyKind.UNKNOWN:
+    def _prefixed(
+        self, key: str, value: list[Any]
+    ) -> tuple[list[Any], Any, list[Any]] | None:
+        """When the key names no type and the value starts with a type and a colon (``Output:
+        Motion: flew``): the real item's type tokens (`_ends`), its colon and its value tokens
+        (`_ends`); None otherwise. The value's tokens are lexed again, up to its first colon."""
+        if not value or self.vocabulary.key_kind(_unquoted(key)) is not KeyKind.UNKNOWN:
             return None
-        for index, tok in enumerate(value):
+        tokens = self._tokens(value[0].start_pos, value[-1].end_pos)
+        words: list[Any] = []
+        for tok in tokens:
             if tok.type == "COLON":
-                if index == 0:
+                if not words:
                     return None
-                words = self.text[value[0].start_pos : value[index - 1].end_pos]
-                if self.vocabulary.key_kind(_unquoted(words)) is KeyKind.UNKNOWN:
+                found = self.text[words[0].start_pos : words[-1].end_pos]
+                if self.vocabulary.key_kind(_unquoted(found)) is KeyKind.UNKNOWN:
                     return None
-                return index
+                after = next(tokens, None)
+                rest = [] if after is None else [after]
+                if after is not None and after.end_pos < value[-1].end_pos:
+                    rest.append(value[-1])  # the value's last token: the real item's too
+                return _ends(words), tok, rest
+            words.append(tok)
         return None
+
+    def _tokens(self, start: int, end: int) -> Iterator[Any]:
+        """The tokens of the text between two token boundaries, as the lexer reads them."""
+        ignore = self._lexer.ignore
+        for match in self._lexer.pattern.finditer(self.text, start, end):
+            kind = match.lastgroup or ""
+            if kind not in ignore:
+                yield _FastTok(kind, match.group(), *match.span())
 
     def _key(self, key: str, start: int, end: int, one_token: bool) -> str:
         """The type a key spells: quotes taken off (the task's quoting says whether they
@@ -374,6 +406,102 @@ def _unquoted(word: str) -> str:
     return word
 
 
+@cache
+def lexer(bare: bool = False) -> RegexLexer:
+    """The lexer of the span-pairs grammar for a kind of quoting."""
+    return RegexLexer(spanpairs_parser(bare).lexer_conf)
+
+
+class Scanner:
+    """Reads a text into what `_Reader` makes of lark's parse (pieces and breaks, alternating),
+    one regex match per piece. The regex is joined from the grammar's own terminals: a piece
+    is ``words? (COLON value)? break?`` over them, and each terminal is tried only where the
+    lexer would take it (no terminal tried before it by the lexer matches there), so the
+    tokens are the lexer's. Groups keep the first and last tokens of the words and of the
+    value (a repeated group holds its last capture)."""
+
+    def __init__(self, bare: bool) -> None:
+        lexer_ = lexer(bare)
+        index = lexer_.pattern.groupindex
+        self._order = sorted(index, key=index.__getitem__)
+        self._patterns = {
+            t.name: t.pattern.to_regexp() for t in spanpairs_parser(bare).lexer_conf.terminals
+        }
+        ignore = next(iter(lexer_.ignore))
+        words = ["STRING", "SQ_STRING", "OPEN_STRING", "TEXT", "COMMA"]
+        value = [*words, "COLON"]
+        breaks = ["SEMI", "NEWLINE"]
+        space = self._choice([ignore])
+        word_run = self._choice(words, [*words, ignore])
+        word_space = self._choice([ignore], [*words, ignore])
+        value_run = self._choice(value, [*value, ignore])
+        value_space = self._choice([ignore], [*value, ignore])
+        piece = (
+            f"{space}?"
+            f"(?:(?P<w1>{self._choice(words)})(?:(?P<wn>{word_run})|{word_space})*)?"
+            f"(?:(?P<c>{self._choice(['COLON'])}){space}?"
+            f"(?:(?P<v1>{self._choice(value)})(?:(?P<vn>{value_run})|{value_space})*)?)?"
+            f"(?P<b>{self._choice(breaks)})?"
+        )
+        self._piece = re.compile(piece)
+
+    def _choice(self, names: list[str], among: list[str] | None = None) -> str:
+        """The alternation of some terminals, in the lexer's order, each guarded against the
+        terminals the lexer tries before it that are not `among` (default: `names`)."""
+        among = names if among is None else among
+        out = []
+        for name in self._order:
+            if name not in names:
+                continue
+            earlier = self._order[: self._order.index(name)]
+            before = [self._patterns[o] for o in earlier if o not in among]
+            guard = f"(?!{'|'.join(before)})" if before else ""
+            out.append(f"{guard}(?:{self._patterns[name]})")
+        return "(?:" + "|".join(out) + ")"
+
+    def children(self, text: str) -> list[Any] | None:
+        """Pieces and breaks, alternating; None if the text were not read to its end (which
+        the grammar's totality rules out)."""
+        out: list[Any] = []
+        append = out.append
+        piece_at = self._piece.match
+        pos, size = 0, len(text)
+        while True:
+            m = piece_at(text, pos)
+            if m is None:
+                return None
+            w1, c, v1, b = m.start("w1"), m.start("c"), m.start("v1"), m.start("b")
+            words: list[Any] = []
+            if w1 >= 0:
+                words.append(_FastTok("WORD", m.group("w1"), w1, m.end("w1")))
+                if m.start("wn") >= 0:
+                    words.append(_FastTok("WORD", m.group("wn"), *m.span("wn")))
+            if c >= 0:
+                value: list[Any] = []
+                if v1 >= 0:
+                    value.append(_FastTok("VALUE", m.group("v1"), v1, m.end("v1")))
+                    if m.start("vn") >= 0:
+                        value.append(_FastTok("VALUE", m.group("vn"), *m.span("vn")))
+                colon = _FastTok("COLON", m.group("c"), c, m.end("c"))
+                append(_Piece("item", words, colon, value))
+            elif words:
+                append(_Piece("no_colon", words))
+            else:
+                append(_Piece("empty", []))
+            end = m.end()
+            if b < 0:
+                return out if end == size else None
+            sep = m.group("b")
+            append(_FastTok("NEWLINE" if "\n" in sep else "SEMI", sep, b, end))
+            pos = end
+
+
+@cache
+def scanner(bare: bool = False) -> Scanner:
+    """The span-pairs scanner for a kind of quoting, built once."""
+    return Scanner(bare)
+
+
 def read_span_pairs(
     text: str,
     fmt: str,
@@ -381,8 +509,13 @@ def read_span_pairs(
     vocabulary: Vocabulary,
     diags: Diagnostics,
     expected: bool = True,
+    engine: str = "scanner",
 ) -> Reading:
-    """Records of a Natural (`fmt` "natural") or Lines answer to an extraction task."""
-    parser = spanpairs_parser(task.spans.quoting is Quoting.NONE)
-    children = _Reader().transform(parser.parse(text))
-    return SpanPairsReading(text, fmt, task, vocabulary, diags, expected).read(children)
+    """Records of a Natural (`fmt` "natural") or Lines answer to an extraction task, read by
+    the `Scanner` or, with `engine` "lark", by lark's parse (the same result, slower)."""
+    bare = task.spans.quoting is Quoting.NONE
+    with _no_gc(len(text)):
+        children = scanner(bare).children(text) if engine == "scanner" else None
+        if children is None:
+            children = _Reader().transform(spanpairs_parser(bare).parse(text))
+        return SpanPairsReading(text, fmt, task, vocabulary, diags, expected).read(children)

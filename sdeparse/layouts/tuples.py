@@ -5,11 +5,21 @@ is a lark Transformer with one method per rule, and `read` walks the entries lin
 Each pair becomes a record whose key is the decoded type and whose value is the span token as
 written: the schema reads spans (quotes, escapes, the placeholder), as it does for every
 layout, so this reader only decodes the type.
+
+Nothing nests in the grammar, so its language is regular: `Scanner` (the hot path) reads the
+same entries as lark's parse with the grammar's own terminals, scanned in C by the lexer's
+alternation, and a loop that groups the tokens into lists as the LALR table does. Long runs
+are taken by one regex match each: values outside the lists (only the first and last of a run
+are read) and lone ``[``. Tests check that both paths give the same records and diagnostics.
+
+Runs of `RUN_FROM` or more lone ``[`` or unmatched ``]`` are reported by one diagnostic each
+(a run of 10 MB of ``[`` would otherwise give millions): both paths merge them alike.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -18,13 +28,16 @@ from lark import Lark, Transformer
 
 from ..design import Design
 from ..diagnostics import Code, Severity
-from ..grammar import Tok, build_parser
+from ..grammar import RegexLexer, Tok, build_parser
 from ..records import Diagnostics, preview, record
 from ..task import Task
 from .base import Layout, Reading, Shape, Vocabulary
+from .pairs import SPACES, _no_gc
 
 GRAMMAR = "tuples.lark"
 _VALUES = frozenset(("STRING", "SQ_STRING", "OPEN_STRING", "NUMBER", "WORD"))
+#: From this many lone [ (or unmatched ]) in a row, a run is reported by one diagnostic.
+RUN_FROM = 8
 
 
 @cache
@@ -45,16 +58,64 @@ class _Body:
 
 @dataclass(slots=True)
 class _List:
-    """One list as read: its span, whether it was closed, and its body (None: ``[]``)."""
+    """One list as read: its span, whether it was closed, and its body (None: ``[]``). An open
+    list without a body (a lone ``[``) stands for `count` of them in a row (`merge_runs`)."""
 
     start: int
     end: int
     closed: bool
     body: _Body | None
+    count: int = 1
 
 
 #: A top-level token outside the lists, with the rule that took it ("text", "comma", "bracket").
 _Stray = tuple[str, Tok]
+
+
+class _FastTok:
+    """A token of the fast path: what the reader reads of lark's Token (its type, text and
+    positions; ``str`` gives the text), cheaper to make."""
+
+    __slots__ = ("end_pos", "start_pos", "type", "value")
+
+    def __init__(self, type_: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"_FastTok({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
+
+
+def _is_lone(entry: Any) -> bool:
+    return isinstance(entry, _List) and not entry.closed and entry.body is None
+
+
+def merge_runs(entries: list[Any]) -> list[Any]:
+    """Lone [ next to each other (only spaces between) as one `_List` with a count, and
+    unmatched ] likewise as one stray ("brackets", first, last, count): what the reader judges
+    run by run. Applied to lark's entries; the scanner makes them merged."""
+    out: list[Any] = []
+    for entry in entries:
+        if out:
+            last = out[-1]
+            if _is_lone(entry) and _is_lone(last):
+                out[-1] = _List(last.start, entry.end, False, None, last.count + entry.count)
+                continue
+            if isinstance(entry, tuple) and entry[0] == "bracket":
+                if isinstance(last, tuple) and last[0] == "brackets":
+                    out[-1] = ("brackets", last[1], entry[1], last[3] + 1)
+                    continue
+            elif isinstance(entry, tuple) and entry[0] == "brackets":
+                raise AssertionError("merged brackets are made here only")
+        if isinstance(entry, tuple) and entry[0] == "bracket":
+            entry = ("brackets", entry[1], entry[1], 1)
+        out.append(entry)
+    return out
 
 
 class _Reader(Transformer[Any, list[Any]]):
@@ -104,11 +165,11 @@ class _Reader(Transformer[Any, list[Any]]):
         for child in children[1:]:
             if isinstance(child, _Body):
                 body = child
-            elif isinstance(child, Tok) and child.type == "COMMA":
+            elif child.type == "COMMA":
                 commas.append(child)  # a comma before the first element
         if body is not None and commas:
             body.commas[:0] = commas
-        end = last.end_pos if isinstance(last, Tok) else _body_end(last)
+        end = _body_end(last) if isinstance(last, _Body) else last.end_pos
         return _List(first.start_pos, end, closed, body)
 
     def tuple(self, children: list[Any]) -> _List:
@@ -185,11 +246,11 @@ class TuplesReading:
         lines: list[list[Any]] = [[]]
         breaks: list[Tok] = []
         for entry in entries:
-            if isinstance(entry, Tok):  # NEWLINE
+            if isinstance(entry, (_List, tuple)):
+                lines[-1].append(entry)
+            else:  # NEWLINE
                 breaks.append(entry)
                 lines.append([])
-            else:
-                lines[-1].append(entry)
         with_lists = [i for i, line in enumerate(lines) if any(isinstance(e, _List) for e in line)]
         first = with_lists[0] if with_lists else len(lines)
         last = with_lists[-1] if with_lists else -1
@@ -220,24 +281,15 @@ class TuplesReading:
         # an outer array: an empty open list, or a stray ], around lists on the line
         outer = [e for e in lists if not e.closed and e.body is None]
         real = [e for e in lists if e.closed or e.body is not None]
-        brackets = [tok for kind, tok in strays if kind == "bracket"]
-        commas = [tok for kind, tok in strays if kind == "comma"]
+        brackets = [e for e in strays if e[0] == "brackets"]
+        commas = [e[1] for e in strays if e[0] == "comma"]
         if (outer or brackets) and real:
             reading.shapes.add(Shape.TUPLE_ARRAY)
         else:
             for e in outer:
-                if e.end >= self.content_end:
-                    diags.add(
-                        Code.TRUNCATED,
-                        e.start,
-                        len(self.text),
-                        "the output ends at a [",
-                        "nothing to read",
-                    )
-                else:
-                    diags.add(Code.JSON_SYNTAX, e.start, e.end, "a lone [", "ignored")
-            for tok in brackets:
-                diags.add(Code.JSON_SYNTAX, tok.start_pos, tok.end_pos, "unmatched ]", "ignored")
+                self._lone_run(e)
+            for _, first, last, count in brackets:
+                self._bracket_run(first, last, count)
         if len(real) > 1 and Shape.TUPLE_ARRAY not in reading.shapes:
             reading.shapes.add(Shape.TUPLES_JOINED)
         if commas and not real:
@@ -251,7 +303,7 @@ class TuplesReading:
                 )
         for e in real:
             self._list(e, lone_empty, reading)
-        texts = [tok for kind, tok in strays if kind == "text"]
+        texts = [e[1] for e in strays if e[0] == "text"]
         if texts:
             s, e = texts[0].start_pos, texts[-1].end_pos
             shown = preview(self.text[s:e])
@@ -265,6 +317,44 @@ class TuplesReading:
                     f"a line that is not a list: {shown!r}",
                     "dropped",
                 )
+
+    def _lone_run(self, run: _List) -> None:
+        """`run.count` lone [ in a row: each a diagnostic, or one for the run from `RUN_FROM`
+        on; one that ends the output is a cut-off."""
+        diags, text = self.diags, self.text
+        count, start = run.count, run.start
+        last = run.end - 1  # where the last [ stands
+        cut = run.end >= self.content_end
+        alone = count - 1 if cut else count
+        if alone >= RUN_FROM:
+            end = text.rindex("[", start, last) + 1 if cut else run.end
+            diags.add(Code.JSON_SYNTAX, start, end, f"{alone} lone [ in a row", "ignored")
+        elif alone:
+            at = start
+            for _ in range(alone):
+                at = text.index("[", at)
+                diags.add(Code.JSON_SYNTAX, at, at + 1, "a lone [", "ignored")
+                at += 1
+        if cut:
+            diags.add(Code.TRUNCATED, last, len(text), "the output ends at a [", "nothing to read")
+
+    def _bracket_run(self, first: Any, last: Any, count: int) -> None:
+        """`count` unmatched ] in a row: each a diagnostic, or one for the run."""
+        diags = self.diags
+        if count >= RUN_FROM:
+            diags.add(
+                Code.JSON_SYNTAX,
+                first.start_pos,
+                last.end_pos,
+                f"{count} unmatched ] in a row",
+                "ignored",
+            )
+            return
+        at = first.start_pos
+        for _ in range(count):
+            at = self.text.index("]", at)
+            diags.add(Code.JSON_SYNTAX, at, at + 1, "unmatched ]", "ignored")
+            at += 1
 
     def _list(self, found: _List, lone_empty: bool, reading: Reading) -> None:
         """One list: a pair becomes a record; every other shape a diagnostic."""
@@ -398,10 +488,156 @@ class TuplesReading:
                 )
 
 
-def read_tuples(text: str, task: Task, diags: Diagnostics, expected: bool = True) -> Reading:
-    """Records of a tuples answer (one per [type, span] list) and its syntax diagnostics."""
-    entries = _Reader().transform(tuples_parser().parse(text))
-    return TuplesReading(text, task, diags, expected).read(entries)
+class Scanner:
+    """Reads a text into the entries lark's parse and `_Reader` give (lists, strays and
+    newlines, lone [ and unmatched ] merged into runs as `merge_runs` does), with the
+    grammar's own terminals: one match of the lexer's alternation per token, and one match for
+    a whole run of values outside the lists (the reader reads only the first and the last of
+    them), of [ or of ]. The loop groups the tokens as the LALR table does: a [ opens a list
+    that takes values and commas until a ] closes it or a [, a newline or the end leaves it
+    open; a value, a comma or a ] elsewhere is a stray."""
+
+    def __init__(self, lexer: RegexLexer) -> None:
+        self._token = lexer.pattern.match
+        index = lexer.pattern.groupindex
+        order = sorted(index, key=index.__getitem__)
+        patterns = {t.name: t.pattern.to_regexp() for t in tuples_parser().lexer_conf.terminals}
+        ignore = next(iter(lexer.ignore))
+        # A run of values and spaces, each alternative taken only where the lexer takes it
+        # (no terminal tried before it matches there); group v: the last value of the run.
+        wanted = [name for name in order if name in _VALUES or name == ignore]
+        alternatives: list[str] = []
+        for name in wanted:
+            before = [patterns[o] for o in order[: order.index(name)] if o not in wanted]
+            guard = f"(?!{'|'.join(before)})" if before else ""
+            group = f"(?P<v{len(alternatives)}>{patterns[name]})"
+            body = patterns[name] if name == ignore else group
+            alternatives.append(guard + body)
+        self._values = re.compile(f"(?:{'|'.join(alternatives)})*")
+        self._value_groups = [g for g in self._values.groupindex]
+        self._opens = re.compile(f"\\[(?:[{SPACES}\\[]*\\[)?")
+        self._closes = re.compile(f"\\](?:[{SPACES}\\]]*\\])?")
+        self._ignore = ignore
+
+    def entries(self, text: str) -> list[Any] | None:
+        """The entries of `text`, or None where the lexer stops (a character no terminal
+        matches, which the grammar's totality rules out)."""
+        token_at, values_at = self._token, self._values.match
+        opens_at, closes_at = self._opens.match, self._closes.match
+        value_groups, ignore = self._value_groups, self._ignore
+        out: list[Any] = []
+        append = out.append
+        pos, size = 0, len(text)
+        while pos < size:
+            m = token_at(text, pos)
+            if m is None or m.end() == pos:
+                return None
+            kind, end = m.lastgroup, m.end()
+            if kind == ignore:
+                pos = end
+            elif kind == "NEWLINE":
+                append(_FastTok("NEWLINE", "\n", pos, end))
+                pos = end
+            elif kind == "LSQB":
+                run = opens_at(text, pos)
+                if run is None:  # cannot happen: the run starts where the token does
+                    return None
+                end = run.end()
+                if end - pos > 1:  # every [ but the last is followed by a [: a lone one
+                    lone_end = text.rindex("[", pos, end - 1) + 1
+                    count = run.group().count("[") - 1
+                    self._lone(out, _List(pos, lone_end, False, None, count))
+                pos = self._list(text, end - 1, out)
+            elif kind == "RSQB":
+                run = closes_at(text, pos)
+                if run is None:  # cannot happen: the run starts where the token does
+                    return None
+                end = run.end()
+                count = run.group().count("]")
+                first = _FastTok("RSQB", "]", pos, pos + 1)
+                append(("brackets", first, _FastTok("RSQB", "]", end - 1, end), count))
+                pos = end
+            elif kind == "COMMA":
+                append(("comma", _FastTok(kind, m.group(), pos, end)))
+                pos = end
+            else:  # a value outside the lists, and the values and spaces after it
+                append(("text", _FastTok(kind, m.group(), pos, end)))  # type: ignore[arg-type]
+                run = values_at(text, end)
+                if run is None:  # cannot happen: the run starts where the token does
+                    return None
+                last = max(value_groups, key=run.start)  # a group keeps its last capture
+                if run.start(last) >= 0:
+                    append(("text", _FastTok("VALUE", run.group(last), *run.span(last))))
+                pos = run.end()
+        return out
+
+    @staticmethod
+    def _lone(out: list[Any], found: _List) -> None:
+        if out and _is_lone(out[-1]):
+            last = out[-1]
+            out[-1] = _List(last.start, found.end, False, None, last.count + found.count)
+        else:
+            out.append(found)
+
+    def _list(self, text: str, pos: int, out: list[Any]) -> int:
+        """The list opened by the [ at `pos`, appended to `out`; where reading goes on."""
+        token_at, ignore = self._token, self._ignore
+        size = len(text)
+        at = pos + 1
+        values: list[Any] = []
+        commas: list[Any] = []
+        end = at
+        closed = False
+        while at < size:
+            m = token_at(text, at)
+            if m is None or m.end() == at:
+                break  # the caller's next match stops the scan
+            kind = m.lastgroup
+            if kind == ignore:
+                at = m.end()
+                continue
+            if kind == "RSQB":
+                closed = True
+                end = at = m.end()
+                break
+            if kind == "LSQB" or kind == "NEWLINE":
+                break
+            tok = _FastTok(kind, m.group(), at, m.end())  # type: ignore[arg-type]
+            (commas if kind == "COMMA" else values).append(tok)
+            end = at = m.end()
+        if not values and not commas:
+            body = None
+        elif not values:
+            body = _Body("only_commas", values, commas)
+        else:
+            rule = "one_element" if len(values) == 1 else "pair" if len(values) == 2 else "too_many"
+            body = _Body(rule, values, commas)
+        if not closed:
+            end = _body_end(body) if body is not None else pos + 1
+        found = _List(pos, end, closed, body)
+        if body is None and not closed:
+            self._lone(out, found)
+        else:
+            out.append(found)
+        return at
+
+
+@cache
+def scanner() -> Scanner:
+    """The tuples scanner, built once."""
+    return Scanner(RegexLexer(tuples_parser().lexer_conf))
+
+
+def read_tuples(
+    text: str, task: Task, diags: Diagnostics, expected: bool = True, engine: str = "scanner"
+) -> Reading:
+    """Records of a tuples answer (one per [type, span] list) and its syntax diagnostics, read
+    by the `Scanner` or, with `engine` "lark", by lark's parse (the same result, slower)."""
+    with _no_gc(len(text)):
+        entries = scanner().entries(text) if engine == "scanner" else None
+        if entries is None:
+            entries = merge_runs(_Reader().transform(tuples_parser().parse(text)))
+        return TuplesReading(text, task, diags, expected).read(entries)
 
 
 def render_tuple(key: str, span: str, task: Task, design: Design) -> str:

@@ -253,15 +253,15 @@ class SpanSchema:
 
     def _ground(self, located: list[tuple[str, int, int]], source: str, diags: Diagnostics) -> None:
         """An ungrounded_span for each span that does not occur in the input (after the
-        task's normalization); each distinct span is looked up once."""
+        task's normalization); each distinct span is looked up once, through `_Grounds`."""
         normalize = self.spans.normalize
-        haystack = normalize(source)
+        grounds = _Grounds(normalize(source))
         checked: dict[str, bool] = {}
         for span, start, end in located:
             needle = normalize(span)
             found = checked.get(needle)
             if found is None:
-                found = checked[needle] = needle in haystack
+                found = checked[needle] = grounds.holds(needle)
             if not found:
                 diags.add(
                     Code.UNGROUNDED_SPAN,
@@ -270,3 +270,34 @@ class SpanSchema:
                     f"{preview(span)!r} does not occur in the input",
                     "kept",
                 )
+
+
+#: The source length times the spans looked up, from which `_Grounds` builds its index.
+_INDEX_FROM = 2_000_000
+_GRAM = 3
+
+
+class _Grounds:
+    """Whether spans occur in one source. A search costs up to the source's length, so many
+    spans against a long source would cost their product: past `_INDEX_FROM` the source's
+    3-grams are gathered once (one C-level pass), and a span holding a 3-gram the source lacks
+    is known absent without a search (the answer is the same; only spans all of whose 3-grams
+    occur are searched)."""
+
+    def __init__(self, haystack: str) -> None:
+        self.haystack = haystack
+        self.searched = 0
+        self.grams: set[str] | None = None
+
+    def holds(self, needle: str) -> bool:
+        haystack = self.haystack
+        if self.grams is None and self.searched * len(haystack) >= _INDEX_FROM:
+            self.grams = set(re.findall(f"(?=(.{{{_GRAM}}}))", haystack, re.DOTALL))
+        grams = self.grams
+        if grams is not None and len(needle) >= _GRAM:
+            at = needle.__getitem__
+            for i in range(len(needle) - _GRAM + 1):
+                if at(slice(i, i + _GRAM)) not in grams:
+                    return False
+        self.searched += 1
+        return needle in haystack
