@@ -6,6 +6,10 @@ not grow with the input. Files are read as bytes and decoded line by line, so on
 its line number and reason and does not spoil the rest. With ``jobs > 1`` chunks are parsed
 in worker processes, each returning a partial Report; the partial reports are merged in input
 order, so the result is identical to a single-process run.
+
+Classification tasks are scored label by label against the target's labels; extraction tasks
+by (type, span) pairs against the target's pairs, with the record's input (``prompt`` unless
+said otherwise) handed to the parser so that spans not in it are reported.
 """
 
 from __future__ import annotations

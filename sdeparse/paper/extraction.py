@@ -36,6 +36,13 @@ Kept on purpose, to reproduce the released figures: soft matching lets two predi
 one gold pair, so TP can exceed the gold count (recall above 1, a negative FN for the output);
 strict matching (`sdeparse.scoring.extraction`) is the one-to-one alternative.
 
+Designs. The script has a branch for each of MAVEN's designs (``heuristic`` = tuples, ``ou``,
+``numerical``, ``lines``, ``json``); `read_output` reads an output of any extraction design by
+its branch, with the task's separators, placeholder and JSON keys, and defines what happens
+where a branch crashes (see `_pairs_rules` and `_json_rules`). The pairs designs of a task
+whose spans are quoted cannot be read by the script's bare splitting: `check_paper_design`
+refuses them (a ProfileError).
+
 Per-type counts (not in the released report) follow the item's type: a de-duplicated item
 counts its TP under its type, FP and FN likewise; items that are no pair count under "other".
 """
@@ -274,7 +281,8 @@ def check_paper_design(task: Task, design: Design) -> None:
 
 def read_output(text: str, task: Task, design: Design) -> PaperReading:
     """An extraction output read by the released script's branch for its design (module
-    `Designs` notes); never raises on a str."""
+    docstring, "Designs"); never raises on a str, but a PaperDesignError for a design
+    `check_paper_design` refuses."""
     if text == "":
         return PaperReading(format_error=True, empty=True)
     if design.format is Format.TUPLES:
