@@ -59,7 +59,8 @@ REASONS = {
     "placeholder_mixed": "paper keeps the placeholder among spans as a span (+1 FP), and soft "
     "matching can map it onto a gold span already predicted, so two predictions claim one "
     "gold pair (TP above the gold count, FN below 0); strict drops it (placeholder_mixed)",
-    "span_requoted": "quotes are read the same way by both",
+    "span_requoted": "paper keeps the quotes of a requoted bare span (`\"flew\"`) and soft "
+    "matching maps it back to the gold span; strict strips them (span_quoting)",
     "tuple_single_quotes": "both read a single-quoted tuple",
     "cut_in_span": "paper keeps a cut span's prefix as a pair (FP; soft matching seldom takes "
     "it for the gold span) and in JSON designs loses the whole cut line (FN); strict drops "

@@ -450,3 +450,19 @@ def test_the_extraction_example_is_what_its_script_writes():
     report = evaluate_file(root / "maven_generations.jsonl", "maven-ed", "heuristic")
     assert (report.n, report.format_errors) == (30, 10)
     assert counts(report) == (37, 4, 5)
+
+
+def test_requoting_quotes_a_whole_span_not_a_word_of_another():
+    """Found by benchmarks/extraction_recovery.py: span_requoted used to quote the first
+    occurrence of a span's text, inside a longer span (`won "expression"`)."""
+    from sdeparse.testing import EXTRACTION_CORRUPTIONS
+
+    op = EXTRACTION_CORRUPTIONS["span_requoted"]
+    for design in ("lines+omit", "natural+omit", "lines+numeric"):
+        d = Design.parse(design)
+        truth = [("Catastrophe", "won expression"), ("Motion", "expression")]
+        text = render(truth, MAVEN, d)
+        for seed in range(10):
+            out = op.apply(text, MAVEN, d, random.Random(seed))
+            assert out is not None and 'won "' not in out
+            assert sorted(sdeparse.parse(out, MAVEN, d).extractions) == sorted(truth)
