@@ -13,24 +13,25 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
-from .design import Design
 from .errors import InputError, SdeparseError
-from .evaluation import classification_only, dumps, evaluate_file, parse_file
+from .evaluation import check_setup, dumps, evaluate_file, parse_file
 from .profiles import PROFILES, get_profile
 from .render_text import render_summary, render_text
-from .task import BUILTIN_TASKS, load_task
+from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS
 
 
 def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> None:
     parser.add_argument(
         "--task",
         required=True,
-        help=f"a built-in task ({', '.join(BUILTIN_TASKS)}) or a .toml/.json task file",
+        help="a built-in task "
+        f"({', '.join(BUILTIN_TASKS + BUILTIN_EXTRACTION_TASKS)}) or a .toml/.json task file",
     )
     parser.add_argument(
         "--design",
         required=not per_file_design,
-        help="lines, natural, json, cot, rcot, +omit, +numeric, ES-SDE..."
+        help="lines, natural, json, cot, rcot, tuples, +omit, +numeric, ES-SDE, or a design "
+        "name of the task (heuristic, ou, ...)"
         + (" (for every FILE not written FILE::DESIGN)" if per_file_design else ""),
     )
     parser.add_argument(
@@ -41,6 +42,14 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
     )
     parser.add_argument(
         "--prediction-field", default="prediction", metavar="NAME", help="default: prediction"
+    )
+    parser.add_argument(
+        "--input-field",
+        default=None,
+        metavar="NAME",
+        help="extraction tasks: the field holding the model's input, to report spans not in "
+        "it (default: prompt, when a record has it; naming a field makes it required; '' for "
+        "none)",
     )
     parser.add_argument(
         "--strict-input",
@@ -116,13 +125,12 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
                  designs: Sequence[str | None] = ()) -> int:
     """Validate task, design, profile, jobs and files before any work: 0 or exit status 2."""
     try:
-        classification_only(load_task(args.task))
+        get_profile(args.profile)
         for design in designs or [args.design]:
             if design is None:
                 return _fail("no design: give --design, or write each file as FILE::DESIGN",
                              stderr)
-            Design.parse(design)
-        get_profile(args.profile)
+            check_setup(args.task, design, args.profile)
     except SdeparseError as exc:
         return _fail(str(exc), stderr)
     if args.jobs < 1:
@@ -161,6 +169,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                     strict_input=args.strict_input,
                     jobs=args.jobs,
                     progress=_show_progress(args),
+                    input_field=args.input_field,
                 )
             )
         except InputError as exc:
@@ -195,6 +204,7 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         strict_input=args.strict_input,
         jobs=args.jobs,
         progress=_show_progress(args),
+        input_field=args.input_field,
     )
     try:
         if args.output:

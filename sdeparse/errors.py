@@ -37,4 +37,5 @@ class InputError(SdeparseError, ValueError):
 
 
 class UnsupportedTaskError(SdeparseError, ValueError):
-    """A task of a kind that a command does not handle yet (evaluating extraction tasks)."""
+    """A task of a kind that a command does not handle. Every command now handles both kinds
+    (classification and extraction); the class is kept so that code catching it still runs."""

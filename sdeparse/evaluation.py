@@ -6,6 +6,10 @@ not grow with the input. Files are read as bytes and decoded line by line, so on
 its line number and reason and does not spoil the rest. With ``jobs > 1`` chunks are parsed
 in worker processes, each returning a partial Report; the partial reports are merged in input
 order, so the result is identical to a single-process run.
+
+Classification tasks are scored label by label against the target's labels; extraction tasks
+by (type, span) pairs against the target's pairs, with the record's input (``prompt`` unless
+said otherwise) handed to the parser so that spans not in it are reported.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from typing import Any, BinaryIO, TypeAlias
 
 from .design import Design
 from .diagnostics import Severity
-from .errors import InputError, UnsupportedTaskError
-from .parser import parse
+from .errors import InputError
+from .parser import parse, parser_for
 from .profiles import get_profile
 from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
 from .task import Task, load_task
@@ -49,6 +53,21 @@ class Settings:
     samples: int = DEFAULT_SAMPLES
     error_samples: int = DEFAULT_ERROR_SAMPLES
     source: str = ""
+    #: Extraction tasks: the record field holding the model's input, handed to the parser as
+    #: `source` (spans not in it are reported as ungrounded_span); "" for none. A record
+    #: without it (or with a non-string value) is parsed without a source, unless
+    #: `input_required`, when that is an input error.
+    input_field: str = "prompt"
+    input_required: bool = False
+
+    def input_text(self, record: Mapping[str, Any]) -> str | None:
+        """The model's input of a record (extraction tasks), or None."""
+        if not self.task.is_extraction or not self.input_field:
+            return None
+        if self.input_required:
+            return _text_field(record, self.input_field)
+        value = record.get(self.input_field)
+        return value if isinstance(value, str) else None
 
     def empty_report(self) -> Report:
         return Report.for_task(
@@ -139,6 +158,7 @@ def evaluate_chunk(
             record = _as_record(item, line == 1)
             prediction = _text_field(record, s.prediction_field)
             target = _text_field(record, s.target_field)
+            source = s.input_text(record)
         except BadInput as bad:
             if s.strict_input:
                 return report, (line, bad.reason)
@@ -148,8 +168,8 @@ def evaluate_chunk(
         if gold.is_format_error:
             report.add_gold_error(line, _gold_reason(gold))
             continue
-        result = parse(prediction, s.task, s.design, s.profile)
-        report.add(line, result, gold.labels)
+        result = parse(prediction, s.task, s.design, s.profile, source)
+        report.add(line, result, gold.extractions if s.task.is_extraction else gold.labels)
     return report, None
 
 
@@ -165,6 +185,7 @@ def parse_chunk(
         try:
             record = _as_record(item, line == 1)
             prediction = _text_field(record, s.prediction_field)
+            source = s.input_text(record)
         except BadInput as bad:
             if s.strict_input:
                 return out, (line, bad.reason)
@@ -177,7 +198,7 @@ def parse_chunk(
             else:
                 out.append(dumps({"input_error": error, "raw": repr(item)}))
             continue
-        result = parse(prediction, s.task, s.design, s.profile)
+        result = parse(prediction, s.task, s.design, s.profile, source)
         out.append(dumps({**record, "parsed": result.to_dict()}))
     return out, None
 
@@ -285,15 +306,13 @@ def _records_of(records: Any) -> Iterable[Any]:
     return records
 
 
-def classification_only(task: Task) -> Task:
-    """The task, or an UnsupportedTaskError for an extraction task (evaluating and reporting
-    extraction scores is not built yet: parse with `sdeparse.parse` instead)."""
-    if task.is_extraction:
-        raise UnsupportedTaskError(
-            f"{task.name} is an extraction task: evaluation and reports do not score extraction "
-            "tasks yet; parse each output with sdeparse.parse(text, task, design, source=...)"
-        )
-    return task
+def check_setup(task: Task | str, design: Design | str, profile: str) -> tuple[Task, Design]:
+    """The loaded task and design, after building their parser: a TaskError, DesignError or
+    ProfileError (the paper profile on a design it cannot read) before any record is read."""
+    loaded = load_task(task)
+    chosen = loaded.design(design)
+    parser_for(loaded, chosen, get_profile(profile).name)
+    return loaded, chosen
 
 
 def _settings(
@@ -306,10 +325,12 @@ def _settings(
     samples: int,
     error_samples: int,
     source: str,
+    input_field: str | None = None,
 ) -> Settings:
+    loaded, chosen = check_setup(task, design, profile)
     return Settings(
-        task=classification_only(load_task(task)),
-        design=Design.parse(design),
+        task=loaded,
+        design=chosen,
         profile=get_profile(profile).name,
         prediction_field=prediction_field,
         target_field=target_field,
@@ -317,6 +338,8 @@ def _settings(
         samples=samples,
         error_samples=error_samples,
         source=source,
+        input_field="prompt" if input_field is None else input_field,
+        input_required=bool(input_field),
     )
 
 
@@ -356,6 +379,7 @@ def evaluate(
     samples: int = DEFAULT_SAMPLES,
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
+    input_field: str | None = None,
 ) -> Report:
     """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
 
@@ -364,6 +388,11 @@ def evaluate(
     reports over consecutive slices merge into the report over the whole. A record that is
     not a mapping or lacks a string prediction or target is an input error (InputError is
     raised instead when `strict_input`).
+
+    Extraction tasks are scored by (type, span) pairs: the gold is the strict reading of the
+    target (in the same design), the prediction's pairs are the profile's, and the record's
+    `input_field` (default ``prompt``, used when present; naming one makes it required; ""
+    for none) is the input the parser checks spans against (ungrounded_span).
     """
     settings = _settings(
         task,
@@ -375,6 +404,7 @@ def evaluate(
         samples,
         error_samples,
         source,
+        input_field,
     )
     items = _records_of(records)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
@@ -407,6 +437,7 @@ def evaluate_file(
     samples: int = DEFAULT_SAMPLES,
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
+    input_field: str | None = None,
 ) -> Report:
     """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
     source = "<stdin>" if str(path) == "-" else str(path)
@@ -420,6 +451,7 @@ def evaluate_file(
         samples,
         error_samples,
         source,
+        input_field,
     )
     stream, size, close = open_input(path)
     try:
@@ -477,11 +509,12 @@ def parse_file(
     strict_input: bool = False,
     jobs: int = 1,
     progress: bool = False,
+    input_field: str | None = None,
 ) -> Iterator[bytes]:
     """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
-        task, design, profile, prediction_field, "target", strict_input, 0, 0, source
+        task, design, profile, prediction_field, "target", strict_input, 0, 0, source, input_field
     )
     stream, size, close = open_input(path)
     sizes: deque[int] = deque()

@@ -15,7 +15,8 @@ from .detect import read
 from .diagnostics import Code, Diagnostic, Severity
 from .layouts import layout_for
 from .paper import paper_decide
-from .profiles import FormatErrorRule, LabelSource, Profile, ProfileError, get_profile
+from .paper.extraction import check_paper_design, read_output
+from .profiles import FormatErrorRule, LabelSource, Profile, get_profile
 from .records import Diagnostics
 from .render import check_design
 from .result import ParseResult
@@ -36,10 +37,7 @@ class Parser:
         check_design(self.task, self.design)
         self.profile = get_profile(profile)
         if self.task.is_extraction and self.profile.uses_paper:
-            raise ProfileError(
-                f"the {self.profile.name} profile does not read extraction tasks yet "
-                f"({self.task.name}): use the strict profile"
-            )
+            check_paper_design(self.task, self.design)  # a ProfileError where it cannot read
         self.layout = layout_for(self.design)
         self.schema = schema_for(self.task, self.design)
         self._canonical = (
@@ -60,16 +58,8 @@ class Parser:
         if source is not None and not isinstance(source, str):
             raise TypeError(f"the source must be a str, not {type(source).__name__}")
         profile = self.profile
-        if self._canonical is None:  # extraction: no fast path; strict decisions
-            prediction, diagnostics = self.diagnose(text, source)
-            return ParseResult(
-                {},
-                diagnostics,
-                any(d.severity is not Severity.INFO for d in diagnostics),
-                profile.name,
-                extractions=prediction.extractions,
-                kind=TaskKind.EXTRACTION,
-            )
+        if self._canonical is None:  # extraction: no fast path
+            return self._parse_extraction(text, source)
         fast = self._canonical(text)
         # The one canonical text the paper's script rejects: the empty OU answer (OU outputs
         # get the Natural rules there, where the empty string is an "empty output" error).
@@ -86,6 +76,30 @@ class Parser:
             if profile.format_error is FormatErrorRule.PAPER:
                 is_error = paper_error
         return ParseResult(labels, diagnostics, is_error, profile.name, prediction.descriptions)
+
+    def _parse_extraction(self, text: str, source: str | None) -> ParseResult:
+        """Strict diagnostics always; under the paper profile the pairs (and the predictions
+        that are no pair) and the verdict of the released evaluation (`paper.extraction`)."""
+        profile = self.profile
+        prediction, diagnostics = self.diagnose(text, source)
+        extractions = prediction.extractions
+        is_error = any(d.severity is not Severity.INFO for d in diagnostics)
+        unpaired = 0
+        if profile.uses_paper:
+            reading = read_output(text, self.task, self.design)
+            if profile.labels is LabelSource.PAPER:
+                extractions, unpaired = reading.pairs, reading.unpaired
+            if profile.format_error is FormatErrorRule.PAPER:
+                is_error = reading.format_error
+        return ParseResult(
+            {},
+            diagnostics,
+            is_error,
+            profile.name,
+            extractions=extractions,
+            kind=TaskKind.EXTRACTION,
+            unpaired=unpaired,
+        )
 
     def diagnose(
         self, text: str, source: str | None = None

@@ -188,6 +188,19 @@ def _(scorer: ExtractionScorer) -> list[str]:
     return ["By type", table(header, rows, [False] + [True] * 6), ""]
 
 
+@summary_columns.register
+def _(scorer: ExtractionScorer) -> tuple[list[Column], list[Column]]:
+    m = scorer.micro
+    return (
+        [Column("f1", num(span_metrics.f1(m)))],
+        [
+            Column("precision", num(span_metrics.precision(m))),
+            Column("recall", num(span_metrics.recall(m))),
+            Column("tp/fp/fn", f"{m.tp}/{m.fp}/{m.fn}"),
+        ],
+    )
+
+
 # ---- the envelope's parts and the pages ---------------------------------------------------------
 def _diagnostics(r: Report) -> list[str]:
     if not r.codes:

@@ -17,9 +17,19 @@ from fractions import Fraction
 from typing import Any
 
 from .diagnostics import ALL_CODES, Code
+from .profiles import LabelSource, get_profile
 from .render_text import render_summary, render_text
 from .result import ParseResult
-from .scoring import ClassificationScorer, Scorer, metrics, scorer_class, scorer_for_task
+from .scoring import (
+    ClassificationScorer,
+    ExtractionScorer,
+    Scorer,
+    metrics,
+    scorer_class,
+    scorer_for_task,
+)
+from .scoring.extraction import Matching, Normalization
+from .task import TaskKind
 
 # render_summary and render_text are re-exported: they lived here before sdeparse.render_text.
 __all__ = [
@@ -102,7 +112,16 @@ class Report:
         error_samples: int = DEFAULT_ERROR_SAMPLES,
         scorer: Scorer[Any] | None = None,
     ) -> Report:
-        """An empty report for a loaded Task and Design, with the task's scorer unless given."""
+        """An empty report for a loaded Task and Design, with the task's scorer unless given
+        (for an extraction task, the matching of the profile: the paper's soft matching under
+        a profile whose pairs come from the paper's reading, one-to-one otherwise)."""
+        if scorer is None and getattr(task, "is_extraction", False):
+            paper = get_profile(profile).labels is LabelSource.PAPER
+            scorer = ExtractionScorer.for_task(
+                task,
+                matching=Matching.PAPER if paper else Matching.STRICT,
+                normalization=Normalization.LOWER if paper else None,
+            )
         return cls(
             task=task.name,
             design=str(design),
@@ -114,8 +133,10 @@ class Report:
         )
 
     # ---- accumulating ---------------------------------------------------------------------
-    def add(self, line: int, result: ParseResult, gold: Mapping[str, Any]) -> None:
-        """Count one scored output: its parse `result` against the `gold` labels."""
+    def add(self, line: int, result: ParseResult, gold: Any) -> None:
+        """Count one scored output: its parse `result` against the gold, which is the gold
+        labels (a mapping) for a classification task, the gold (type, span) pairs for an
+        extraction task (scored against `result.extractions`)."""
         self.records += 1
         self.n += 1
         if result.is_format_error:
@@ -127,7 +148,12 @@ class Report:
             lines = self.code_lines.setdefault(code, [])
             if len(lines) < self.samples:
                 lines.append(line)
-        self.scorer.add(gold, result.labels)
+        if result.kind is TaskKind.EXTRACTION:
+            if not isinstance(self.scorer, ExtractionScorer):
+                raise TypeError(f"an extraction result cannot be scored by {self.scorer.kind}")
+            self.scorer.add(gold, result.extractions, result.unpaired)
+        else:
+            self.scorer.add(gold, result.labels)
 
     def add_gold_error(self, line: int, reason: str) -> None:
         """Count a record whose target does not parse cleanly; it is left out of the metrics."""

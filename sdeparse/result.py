@@ -21,6 +21,9 @@ class ParseResult:
     #: Extraction tasks: the pairs, each type by its canonical name (empty for classification).
     extractions: tuple[tuple[str, str], ...] = ()
     kind: TaskKind = TaskKind.CLASSIFICATION
+    #: Extraction under the paper profile: predictions read that are no (type, span) pair
+    #: (literal lines of another shape); each is scored as one false positive.
+    unpaired: int = 0
 
     @property
     def codes(self) -> list[Code]:
@@ -38,6 +41,7 @@ class ParseResult:
         if self.kind is TaskKind.EXTRACTION:
             return {
                 "extractions": [[kind, span] for kind, span in self.extractions],
+                **({"unpaired": self.unpaired} if self.unpaired else {}),
                 "is_format_error": self.is_format_error,
                 "profile": self.profile,
                 "diagnostics": [d.to_dict() for d in self.diagnostics],

@@ -267,6 +267,16 @@ class Task:
         return self.kind is TaskKind.EXTRACTION
 
     @property
+    def type_names(self) -> tuple[str, ...]:
+        """An extraction task's types in its order (empty for a classification task)."""
+        return tuple(t.name for t in self.extraction.types) if self.extraction else ()
+
+    @property
+    def span_normalization(self) -> str:
+        """How an extraction task's spans compare when scored: ``casefold`` or ``exact``."""
+        return self.extraction.normalization.value if self.extraction else "casefold"
+
+    @property
     def spans(self) -> Extraction:
         """The span settings of an extraction task (a TaskError for a classification task)."""
         if self.extraction is None:

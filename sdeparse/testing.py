@@ -1524,12 +1524,15 @@ def _requote_span(text: str, task: Task, design: Design, rng: random.Random) -> 
             other = f'"{span}"' if written.startswith("'") else f"'{span}'"
         for lead in (" ", "[", "\n"):
             index = text.find(lead + written)
-            if index >= 0:
+            while index >= 0:
                 at = index + 1
                 end = at + len(written)
-                if end < len(text) and text[end] not in ",]\n;":
-                    continue
-                return text[:at] + other + text[end:]
+                # the whole span, not a word inside another span: it starts after a
+                # separator (": ", ", ", "[" or a line start) and ends before one
+                starts = lead != " " or (index > 0 and text[index - 1] in ":,")
+                if starts and (end == len(text) or text[end] in ",]\n;"):
+                    return text[:at] + other + text[end:]
+                index = text.find(lead + written, index + 1)
     return None
 
 

@@ -177,3 +177,17 @@ def test_missing_eval_cli_is_a_clear_message(bench, monkeypatch, capsys):
         bench.main(["--quick", "--designs", "lines", "--skip-parse", "--skip-adversarial"])
     assert exc.value.code == 2
     assert "--skip-eval" in capsys.readouterr().err
+
+
+def test_extraction_recovery_runs(capsys):
+    script = SCRIPT.with_name("extraction_recovery.py")
+    spec = importlib.util.spec_from_file_location("sdeparse_extraction_recovery", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.main(["--per-design", "3", "--seed", "1"])
+    out = capsys.readouterr().out
+    assert "recoverable operators:" in out and "invented pairs: 0" in out
+    assert out.count("invented pairs: 0") == 2
+    assert "strict vs paper" in out and "per operator" in out

@@ -36,13 +36,22 @@ Kept on purpose, to reproduce the released figures: soft matching lets two predi
 one gold pair, so TP can exceed the gold count (recall above 1, a negative FN for the output);
 strict matching (`sdeparse.scoring.extraction`) is the one-to-one alternative.
 
+Designs. The script has a branch for each of MAVEN's designs (``heuristic`` = tuples, ``ou``,
+``numerical``, ``lines``, ``json``); `read_output` reads an output of any extraction design by
+its branch, with the task's separators, placeholder and JSON keys, and defines what happens
+where a branch crashes (see `_pairs_rules` and `_json_rules`). The pairs designs of a task
+whose spans are quoted cannot be read by the script's bare splitting: `check_paper_design`
+refuses them (a ProfileError).
+
 Per-type counts (not in the released report) follow the item's type: a de-duplicated item
 counts its TP under its type, FP and FN likewise; items that are no pair count under "other".
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,18 +61,25 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..design import Design, Format
+from ..profiles import ProfileError
 from ..scoring.extraction import ExtractionScorer, Matching, Normalization, TypeCounts
+from ..task import Quoting, Task
 from .pyliteral import read_literal
 
 __all__ = [
     "MAVEN_TYPES",
     "SOFT_MATCH_THRESHOLD",
     "LineFate",
+    "PaperDesignError",
     "PaperExtractionEvaluation",
+    "PaperReading",
+    "check_paper_design",
     "TuplesReading",
     "evaluate_outputs",
     "paper_counts",
     "paper_pair_counts",
+    "read_output",
     "read_released",
     "read_tuples_gold",
     "read_tuples_output",
@@ -225,13 +241,235 @@ def paper_counts(
 
 
 def paper_pair_counts(
-    gold: Iterable[tuple[str, str]], predicted: Iterable[tuple[str, str]]
+    gold: Iterable[tuple[str, str]], predicted: Iterable[tuple[str, str]], unpaired: int = 0
 ) -> dict[str | None, TypeCounts]:
     """Rules 2 and 3 on (type, span) pairs already read: rule 1's case and space handling
-    (predictions stripped and lower-cased, gold lower-cased) first."""
+    (predictions stripped and lower-cased, gold lower-cased) first. `unpaired` predictions
+    that are no pair (`PaperReading.unpaired`) are one false positive each."""
     gold_items = [(t.lower(), s.lower()) for t, s in gold]
     predicted_items = [(t.strip().lower(), s.strip().lower()) for t, s in predicted]
-    return paper_counts(gold_items, predicted_items)
+    return paper_counts(gold_items, predicted_items, unpaired)
+
+
+# ---- every design: what the released script's branches read, made safe ---------------------
+@dataclass(frozen=True)
+class PaperReading:
+    """One output as the released script reads it, in any design: its (type, span) pairs
+    (stripped and lower-cased), the predictions that are no pair (each one false positive),
+    and the format-error verdict."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    unpaired: int = 0
+    format_error: bool = False
+    empty: bool = False
+
+
+class PaperDesignError(ProfileError):
+    """A design the released evaluation has no reading for with this task (see `read_output`)."""
+
+
+def check_paper_design(task: Task, design: Design) -> None:
+    """PaperDesignError when the paper profile cannot read `design` for `task`: the pairs
+    designs (natural, lines) split on bare separators, so spans must be written bare."""
+    if design.format in (Format.NATURAL, Format.LINES) and task.spans.quoting is not Quoting.NONE:
+        raise PaperDesignError(
+            f"the paper profile reads {design.name} outputs of {task.name} with the released "
+            f"script's bare splitting, which cannot read {task.spans.quoting.value}-quoted "
+            "spans: use the strict profile, or the tuples or json design"
+        )
+
+
+def read_output(text: str, task: Task, design: Design) -> PaperReading:
+    """An extraction output read by the released script's branch for its design (module
+    docstring, "Designs"); never raises on a str, but a PaperDesignError for a design
+    `check_paper_design` refuses."""
+    if text == "":
+        return PaperReading(format_error=True, empty=True)
+    if design.format is Format.TUPLES:
+        return _tuples_rules(text, task, design)
+    if design.is_json:
+        return _json_rules(text, task, design)
+    check_paper_design(task, design)
+    return _pairs_rules(text, task, design)
+
+
+def _code_type(task: Task, value: Any) -> str | None:
+    """The type a numeric code names (an int, or a str int() reads), lower-cased, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INT.fullmatch(text):
+            return None
+        value = int(text)
+    if isinstance(value, int) and 0 <= value < len(task.spans.types):
+        return task.spans.types[value].name.lower()
+    return None
+
+
+#: What int() reads from a stripped str (ASCII digits only: what a model writes).
+_INT = re.compile(r"[+-]?\d+(?:_\d+)*", re.ASCII)
+
+
+def _tuples_rules(text: str, task: Task, design: Design) -> PaperReading:
+    """The ``heuristic`` branch (rule 1). Numeric tuples (``[6, "flew"]``, not in the paper):
+    a first element that is a type's code names that type; other non-strings make the line
+    unreadable, as in text tuples."""
+    if not design.numeric_labels:
+        reading = read_tuples_output(text)
+        pairs = tuple((i[0], i[1]) for i in reading.items if len(i) == 2)
+        unpaired = reading.unreadable + sum(1 for i in reading.items if len(i) != 2)
+        return PaperReading(pairs, unpaired, False)
+    pair_list: list[tuple[str, str]] = []
+    unpaired = 0
+    for line in text.split("\n"):
+        got = read_literal(line.strip())
+        if not got.is_literal or (isinstance(got.value, list) and not got.value):
+            continue
+        value = got.value
+        if isinstance(value, (list, tuple)) and len(value) == 2 and isinstance(value[1], str):
+            kind = _code_type(task, value[0]) if not isinstance(value[0], str) else None
+            if kind is not None:
+                pair_list.append((kind, value[1].strip().lower()))
+                continue
+        strings = _strings(value)
+        if strings is not None and len(strings) == 2:
+            pair_list.append((strings[0].strip().lower(), strings[1].strip().lower()))
+        else:
+            unpaired += 1
+    return PaperReading(tuple(pair_list), unpaired, False)
+
+
+def _pairs_rules(text: str, task: Task, design: Design) -> PaperReading:
+    """The ``ou``, ``numerical`` and ``lines`` branches, on the task's separators stripped
+    (``;``, ``:``, ``,`` for MAVEN) and its placeholder (``NONE``):
+
+    * a piece is split on the colon: its type is the text before the first colon, its spans
+      the text between the first and the second, split on the joiner's comma; each stripped
+      and lower-cased;
+    * ``ou`` (natural, text types, +omit): a piece without a colon is the pair (piece, "");
+      no span is skipped. Natural with text types and every type printed (not in the paper)
+      reads the same way, the placeholder span skipped as the numerical branch skips it;
+    * ``numerical`` (natural+numeric): a piece whose type is no code of the task, or without
+      a colon, crashes the released script; here the piece is a format error and dropped (as
+      the MASA script treats an unknown code, SPEC §3 rule 2), unless all its spans are the
+      placeholder (the script then passes it silently); each placeholder span is skipped;
+    * ``lines``: a line without a colon is the pair (line, ""), a blank line included; a
+      line whose whole value is the placeholder is skipped; with numeric types (not in the
+      paper) codes are read as in the numerical branch.
+    """
+    punct = task.punctuation
+    colon = punct.key_value.strip() or punct.key_value
+    comma = task.spans.joiner.strip() or task.spans.joiner
+    placeholder = task.placeholder
+    lines = design.format is Format.LINES
+    numeric = design.numeric_labels
+    separator = "\n" if lines else (punct.pair_separator.strip() or punct.pair_separator)
+    pairs: list[tuple[str, str]] = []
+    error = False
+    for piece in text.split(separator):
+        parts = piece.split(colon)
+        if len(parts) == 1:
+            if numeric:
+                error = True
+            else:
+                pairs.append((piece.strip().lower(), ""))
+            continue
+        value = parts[1]
+        if lines and value.strip() == placeholder:
+            continue
+        spans = value.split(comma)
+        if numeric or not (lines or design.omit_unmentioned):
+            spans = [s for s in spans if s.strip() != placeholder]
+        if numeric:
+            kind = _code_type(task, parts[0])
+            if kind is None:
+                error = error or bool(spans)
+                continue
+        else:
+            kind = parts[0].strip().lower()
+        pairs.extend((kind, s.strip().lower()) for s in spans)
+    return PaperReading(tuple(pairs), 0, error)
+
+
+def _json_rules(text: str, task: Task, design: Design) -> PaperReading:
+    """The ``json`` branch: each line a dict literal (read from its syntax tree, nothing
+    evaluated) holding the task's type and spans keys. A line that is no literal is a format
+    error and skipped, as released; where the script crashes (a literal that is no dict, a key
+    missing, a type that is no str, a span list holding a non-str) the line is a format error
+    and skipped. Spans: ``[]`` gives nothing, a str is split on commas, a list gives its
+    strings, anything else is a format error (as released). Numeric types (not in the paper)
+    are read as codes."""
+    keys = task.json_keys
+    type_key, spans_key = keys.aspect, keys.label
+    pairs: list[tuple[str, str]] = []
+    error = False
+    for line in text.split("\n"):
+        value = _dict_value(line)
+        if not isinstance(value, dict) or type_key not in value or spans_key not in value:
+            error = True
+            continue
+        kind_value, spans = value[type_key], value[spans_key]
+        if design.numeric_labels and not isinstance(kind_value, str):
+            kind = _code_type(task, kind_value)
+        else:
+            kind = kind_value.strip().lower() if isinstance(kind_value, str) else None
+        if kind is None:
+            error = True
+            continue
+        if isinstance(spans, list) and not spans:
+            continue
+        if isinstance(spans, str):
+            spans = spans.strip().split(",")
+        if not isinstance(spans, list) or not all(isinstance(s, str) for s in spans):
+            error = True
+            continue
+        pairs.extend((kind, s.strip().lower()) for s in spans)
+    return PaperReading(tuple(pairs), 0, error)
+
+
+def _dict_value(line: str) -> Any:
+    """What ``ast.literal_eval(line.strip())`` would give when that is a dict (its lists and
+    tuples as lists), read by walking the syntax tree; None when it is no dict literal."""
+    stripped = line.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(tree.body, ast.Dict):
+        return None
+    try:
+        return _node_value(tree.body, 0)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _node_value(node: ast.AST, depth: int) -> Any:
+    if depth > 100:
+        raise ValueError("nested too deeply")
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_node_value(e, depth + 1) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:
+                raise ValueError("not a literal")
+            out[_node_value(k, depth + 1)] = _node_value(v, depth + 1)  # unhashable: TypeError
+        return out
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float, complex))
+        and not isinstance(node.operand.value, bool)
+    ):
+        number = node.operand.value
+        return -number if isinstance(node.op, ast.USub) else number
+    raise ValueError("not a literal")  # sets, names, calls, operators: no value taken
 
 
 # ---- a whole file ------------------------------------------------------------------------------

@@ -211,15 +211,22 @@ class ExtractionScorer(Scorer[Sequence[str]]):
             return self.normalization.apply(type_)
         return found
 
-    def add(self, gold: Pairs, predicted: Pairs) -> None:
-        """Count one output: its gold and predicted pairs, each as pairs or spans by type."""
+    def add(self, gold: Pairs, predicted: Pairs, unpaired: int = 0) -> None:
+        """Count one output: its gold and predicted pairs, each as pairs or spans by type.
+
+        `unpaired` counts predictions that are no pair (the paper profile's reading of a
+        literal line of another shape): one false positive each, under `other`."""
         gold_pairs, predicted_pairs = as_pairs(gold), as_pairs(predicted)
         if self.matching is Matching.PAPER:
             from ..paper.extraction import paper_pair_counts  # paper depends on scoring
 
-            self.add_counts(paper_pair_counts(gold_pairs, predicted_pairs))
+            self.add_counts(paper_pair_counts(gold_pairs, predicted_pairs, unpaired))
         else:
-            self.add_counts(strict_counts(gold_pairs, predicted_pairs, self.normalization))
+            strict = strict_counts(gold_pairs, predicted_pairs, self.normalization)
+            counts: dict[str | None, TypeCounts] = {t: c for t, c in strict.items()}
+            if unpaired:
+                counts[None] = TypeCounts(fp=unpaired)
+            self.add_counts(counts)
 
     def add_counts(
         self,
