@@ -66,6 +66,7 @@ from ..profiles import ProfileError
 from ..scoring.extraction import ExtractionScorer, Matching, Normalization, TypeCounts
 from ..task import Quoting, Task
 from .pyliteral import read_literal
+from .reader import syntax_tree
 
 __all__ = [
     "MAVEN_TYPES",
@@ -434,11 +435,8 @@ def _dict_value(line: str) -> Any:
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
-    try:
-        tree = ast.parse(stripped, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if not isinstance(tree.body, ast.Dict):
+    tree = syntax_tree(stripped)
+    if tree is None or not isinstance(tree.body, ast.Dict):
         return None
     try:
         return _node_value(tree.body, 0)

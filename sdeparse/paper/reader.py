@@ -16,6 +16,7 @@ Deliberate differences from the released script (its known faults):
 from __future__ import annotations
 
 import ast
+import warnings
 
 from ..design import Design, Format
 from ..task import Task
@@ -133,6 +134,18 @@ def _json_line(line: str, task: Task, design: Design) -> tuple[tuple[str, str] |
     return None, True
 
 
+def syntax_tree(text: str) -> ast.Expression | None:
+    """The syntax tree of one Python expression, None when it is not one. Only parsed, never
+    compiled or run; the warnings Python gives about the text (invalid escapes) are the
+    model's, not the caller's, and are not raised."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
 def _dict_literal(line: str) -> dict | None:
     """The dict a line of Python literal syntax denotes, read from its syntax tree, or None.
 
@@ -141,9 +154,8 @@ def _dict_literal(line: str) -> dict | None:
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
-    try:
-        tree = ast.parse(stripped, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = syntax_tree(stripped)
+    if tree is None:
         return None
     try:
         if not all(isinstance(node, _LITERAL_NODES) for node in ast.walk(tree)):
