@@ -71,6 +71,7 @@ def read_with(
     diags.extend(map(folded.diagnostic, inner))
     diags.extend(folded.notes)
     reading.records = [folded.record(r) for r in reading.records]
+    reading.unread, reading.unread_names = folded.unread, folded.unread_names
     return reading
 
 

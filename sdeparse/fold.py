@@ -15,9 +15,13 @@ searches and is chosen so that the reduced text reads to the same records:
   quotes and no backslash); or, inside one piece, a run holding no structural character at
   all (a giant value, a long preamble without punctuation).
 
-Each cut is reported by one info diagnostic (repeats as `duplicate_aspect`, junk as
+Each cut is reported by one diagnostic (a loop as a `duplicate_aspect` warning, junk as
 `extra_text`); the pieces kept around it give the errors the full reading would give for their
 kind. Spans of records and diagnostics are mapped back to the original text.
+
+Past `MAX_ITEMS` spellings outside the loops (distinct items, one after another), the rest is
+not read at all; the slots it names are returned in `Folded.unread_names`, and the parser gives
+them the placeholder and the output an error.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ FOLD_FROM = 32_768
 MARGIN = 256
 #: a cut shorter than this is not worth a seam
 MIN_CUT = 1_024
+#: spellings read one by one, at most, outside the loops cut: beyond them the rest of the
+#: output is not read, and every slot it names gets the placeholder and an error (parser.py)
+MAX_ITEMS = 20_000
 _BLANK = re.compile(r"\s*")
 
 
@@ -67,6 +74,10 @@ class Folded:
     starts: tuple[int, ...]
     origins: tuple[int, ...]
     notes: tuple[Diagnostic, ...]
+    #: the part not read at all ([start, end) of the original), after MAX_ITEMS spellings
+    unread: tuple[int, int] | None = None
+    #: the slot spellings (casefolded) written there
+    unread_names: frozenset[str] = frozenset()
 
     def position(self, pos: int, end: bool = False) -> int:
         """The original offset of `pos` in the reduced text (an end maps to the end of the
@@ -120,8 +131,23 @@ class Folder:
             return None
         cuts: list[tuple[int, int, Diagnostic | None]] = []
         spans = [m.span() for m in self._words.finditer(text)]  # one scan serves both passes
-        self._repeats(text, [start for start, _ in spans], cuts)
-        self._junk(text, spans, cuts)
+        word_starts = [start for start, _ in spans]
+        stop = self._repeats(text, word_starts, cuts)
+        unread: tuple[int, int] | None = None
+        names: frozenset[str] = frozenset()
+        if stop < len(text):  # the rest is not read: from the start of the piece it falls in
+            stop = max(text.rfind(c, 0, stop) for c in self._closers) + 1
+            spans = spans[: bisect_left(word_starts, stop)]
+            cuts = [cut for cut in cuts if cut[0] < stop]
+            # The slots named from there on; in JSON also on the line read last (an object cut
+            # short there loses its label: it is reported with the rest).
+            line = text.rfind("\n", 0, stop) + 1 if self._quoted else stop
+            found = set(self._anchors.findall(text, line))
+            names = frozenset(name.casefold() for name in found)
+            unread = (stop, len(text))
+        self._junk(text, spans, cuts, stop)
+        if unread is not None:
+            cuts.append((stop, len(text), None))
         if not cuts:
             return None
         cuts.sort(key=lambda cut: cut[0])
@@ -140,22 +166,27 @@ class Folder:
         origins.append(at)
         pieces.append(text[at:])
         notes = tuple(note for _, _, note in cuts if note is not None)
-        return Folded("".join(pieces), tuple(starts), tuple(origins), notes)
+        return Folded("".join(pieces), tuple(starts), tuple(origins), notes, unread, names)
 
     def _repeats(
         self, text: str, bounds: list[int], cuts: list[tuple[int, int, Diagnostic | None]]
-    ) -> None:
+    ) -> int:
         """Loops: where the text from one spelling to the next repeats a block that ends just
         there (X B B B...B Y), the copies after the second are cut (X B B Y). Every window of
-        the reduced text no longer than two blocks was a window of the output."""
+        the reduced text no longer than two blocks was a window of the output. Returns where
+        reading stops: after MAX_ITEMS spellings outside the loops (else the end)."""
         if len(bounds) < 3:
-            return
+            return len(text)
         bounds = [*bounds, len(text)]
+        fresh = 0  # spellings passed that no loop cut covers
         strings = _Strings(text)
         last_seen: dict[str, int] = {}
         budget = 4 * len(text)  # characters compared on blocks that do not repeat, at most
         k = 0
         while k < len(bounds) - 1:
+            fresh += 1
+            if fresh > MAX_ITEMS:
+                return bounds[k]
             segment = text[bounds[k] : bounds[k + 1]]
             p = last_seen.get(segment)
             last_seen[segment] = k
@@ -168,7 +199,7 @@ class Folder:
                 continue
             budget -= length
             if budget < 0:
-                return
+                return len(text)
             end = run_end = _after_copies(text, text[bounds[p] : start], start)
             # One copy more is kept (X B B Y): a token made of copies (方面方面…) must not
             # shrink to one copy, which may spell a word the whole token does not.
@@ -182,6 +213,7 @@ class Folder:
                 last_seen.clear()
                 continue
             k += 1
+        return len(text)
 
     def _repeat_cut(
         self, text: str, start: int, end: int, count: int
@@ -213,9 +245,10 @@ class Folder:
         text: str,
         spans: list[tuple[int, int]],
         cuts: list[tuple[int, int, Diagnostic | None]],
+        stop: int,
     ) -> None:
-        """Stretches far from every spelling, cut between piece boundaries or, inside a piece,
-        where no structural character occurs."""
+        """Stretches far from every spelling before `stop`, cut between piece boundaries or,
+        inside a piece, where no structural character occurs."""
         taken = sorted((a, b) for a, b, _ in cuts)
         edges = [0]  # the spellings outside the loops cut, and the loops cut, in text order
         j = 0
@@ -228,7 +261,7 @@ class Folder:
             edges.extend((start, end))
         for cut in taken[j:]:
             edges.extend(cut)
-        edges.append(len(text))
+        edges.append(stop)
         strings = _Strings(text)
         for i in range(0, len(edges), 2):
             lo, hi = edges[i] + MARGIN, edges[i + 1] - MARGIN

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from . import fold
 from .design import Design, Format
 from .detect import read
 from .diagnostics import Code, Diagnostic, Severity
-from .layouts import layout_for
+from .layouts import Reading, layout_for
 from .paper import paper_decide
 from .paper.extraction import check_paper_design, read_output
 from .profiles import FormatErrorRule, LabelSource, Profile, get_profile
@@ -129,7 +130,31 @@ class Parser:
             return self.schema.nothing(), diags
         layout, reading = read(text, self.task, design, self.schema, diags)
         prediction = self.schema.resolve(reading.records, text, diags, layout.name, source)
+        if reading.unread is not None and not self.task.is_extraction:
+            self._unread(prediction, reading, diags)
         return prediction, diags.sorted()
+
+    def _unread(self, prediction: Prediction, reading: Reading, diags: Diagnostics) -> None:
+        """A long output read only up to its first MAX_ITEMS spellings (fold.py): every slot
+        named in the rest may have been given another label there, so it gets the placeholder
+        and the output an error; nothing is guessed."""
+        task = self.task
+        named = {a for name in reading.unread_names for a in task.resolve_aspect(name).aspects}
+        names = sorted(named, key=task.aspect_names.index)
+        for aspect in names:
+            prediction.labels[aspect] = task.placeholder
+            prediction.descriptions.pop(aspect, None)
+        assert reading.unread is not None
+        start, end = reading.unread
+        diags.add(
+            Code.EXTRA_TEXT,
+            start,
+            end,
+            f"{end - start:,} characters after the first {fold.MAX_ITEMS:,} spellings, not "
+            "read (long output); " + ("、".join(names) or "no aspect") + " named there",
+            "those aspects get the placeholder",
+            severity=Severity.ERROR,
+        )
 
     @property
     def _empty_is_legal(self) -> bool:

@@ -159,3 +159,37 @@ def test_descriptions_are_handed_back_whole() -> None:
     result = sdeparse.parse(answer + "\n" + answer, task, "cot")
     assert result.labels["食品评价"] == "正面"
     assert result.descriptions["食品评价"] == description
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.parametrize("design", ("natural", "lines", "json", "cot"))
+def test_past_the_reading_limit_no_label_is_guessed(design, seed) -> None:
+    """Beyond MAX_ITEMS spellings the rest is not read: each label is the whole reading's, or
+    the placeholder of a slot named in the unread part, with an error."""
+    task = TASKS["masa-d1"]
+    parser = Parser(task, design)
+    text = _long_text(task, Design.parse(design), random.Random(seed), 8_000)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(fold, "MAX_ITEMS", 8)
+        folded, whole = _both(parser, text, monkeypatch)
+    unread = [d for d in folded.diagnostics if "not read (long output)" in d.message]
+    for aspect, label in folded.labels.items():
+        if label != whole.labels[aspect]:
+            assert label == task.placeholder
+            assert unread and aspect in unread[0].message
+    if unread:
+        assert unread[0].severity is Severity.ERROR and folded.is_format_error
+
+
+def test_ten_megabytes_of_distinct_items_are_read_up_to_the_limit() -> None:
+    task = TASKS["masa-d1"]
+    items = [f"食品评价：好吃{i}，" for i in range(300_000)]
+    text = "饮品评价：正面，" + "".join(items) + "价格水平：负面。"
+    result = sdeparse.parse(text, task, "natural")
+    unread = [d for d in result.diagnostics if "not read (long output)" in d.message]
+    assert len(unread) == 1 and unread[0].end == len(text)
+    assert "食品评价" in unread[0].message and "价格水平" in unread[0].message
+    assert result.labels["饮品评价"] == "正面"  # read before the limit
+    assert result.labels["食品评价"] == result.labels["价格水平"] == task.placeholder
+    assert len(result.diagnostics) < 3 * fold.MAX_ITEMS

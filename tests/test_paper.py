@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sdeparse
 
@@ -209,3 +213,47 @@ def test_never_executes_output(tmp_path):
     result = sdeparse.parse(text, D1, "json", profile="paper")
     assert not marker.exists()
     assert result.is_format_error
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=2),
+    max_leaves=3,
+)
+
+
+@given(
+    st.dictionaries(st.text(max_size=4), _JSON_VALUES, max_size=3),
+    st.sampled_from(["", " ", "  # x", ",", "}"]),
+)
+def test_json_lines_are_read_as_the_syntax_tree_reads_them(data, tail) -> None:
+    """The JSON fast path of the paper's dict reading gives what the syntax tree gives."""
+    from sdeparse.paper.reader import _dict_from_tree, _dict_literal
+
+    for line in (json.dumps(data) + tail, json.dumps(data, ensure_ascii=False) + tail):
+        fast, slow = _dict_literal(line), _dict_from_tree(line.strip())
+        if slow is None or fast is None:
+            assert fast is slow
+        else:
+            assert fast.keys() == slow.keys()
+            for key in fast:
+                a, b = fast[key], slow[key]
+                assert (type(a), a) == (type(b), b) or (
+                    type(a).__name__ == type(b).__name__ == "_Container"
+                ) or (a != a and b != b)
+
+
+_RAW = st.text(alphabet=st.characters(blacklist_characters='"\\'), max_size=5)
+
+
+@given(st.lists(st.tuples(_RAW, _RAW | st.integers().map(str)), min_size=1, max_size=3))
+def test_flat_lines_written_by_hand_are_read_as_the_syntax_tree_reads_them(members) -> None:
+    """Raw lines (control characters, line breaks and NULs inside strings included): the flat
+    object regex of the paper's dict reading agrees with the syntax tree."""
+    from sdeparse.paper.reader import _dict_from_tree, _dict_literal
+
+    line = "{" + ", ".join(
+        f'"{key}": ' + (value if value.lstrip("-").isdigit() else f'"{value}"')
+        for key, value in members
+    ) + "}"
+    assert _dict_literal(line) == _dict_from_tree(line.strip())

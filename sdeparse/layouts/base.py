@@ -88,6 +88,9 @@ class Reading:
     records: list[Record]
     shapes: set[Shape] = field(default_factory=set)
     lines_with_pairs: int = 0
+    #: a long output's part left unread (fold.py), and the slot spellings written there
+    unread: tuple[int, int] | None = None
+    unread_names: frozenset[str] = frozenset()
 
 
 CanonicalReader = Callable[[str], "tuple[dict[str, str], dict[str, str]] | None"]

@@ -16,7 +16,10 @@ Deliberate differences from the released script (its known faults):
 from __future__ import annotations
 
 import ast
+import json
+import re
 import warnings
+from math import isfinite
 
 from ..design import Design, Format
 from ..task import Task
@@ -78,16 +81,15 @@ _COT_SEPARATORS = ('"， "', '"; "', '" ; "', '"}, "', '"},"')
 
 def _json_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], bool]:
     """Rule 3: one dict literal per line, with the string-splitting fallback."""
-    _, error = _json_lines(text, task, design)
+    pairs, error = _json_lines(text, task, design)
     if design.has_description:
         normalized = text
         for old, new in _COT_JOINS:
             normalized = normalized.replace(old, new)
         for old in _COT_SEPARATORS:
             normalized = normalized.replace(old, '", "')
-        pairs, _ = _json_lines(normalized, task, design)
-    else:
-        pairs, _ = _json_lines(text, task, design)
+        if normalized != text:  # the script reads its pairs from the normalized text
+            pairs, _ = _json_lines(normalized, task, design)
     return pairs, error
 
 
@@ -147,13 +149,47 @@ def syntax_tree(text: str) -> ast.Expression | None:
 
 
 def _dict_literal(line: str) -> dict | None:
-    """The dict a line of Python literal syntax denotes, read from its syntax tree, or None.
+    """The dict a line of Python literal syntax denotes, or None.
 
-    Nothing is evaluated: the tree is walked and only literal nodes are accepted.
+    A JSON object without backslashes whose values are all strings or finite numbers denotes
+    the same dict in Python's literal syntax, so it is read by the C-level JSON decoder; any
+    other line is read from its syntax tree (`_dict_from_tree`). Nothing is evaluated.
     """
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
+    if _FLAT_OBJECT.fullmatch(stripped):  # the usual line: read by one regex, no decoder
+        return {
+            key: value[1:-1] if value[0] == '"' else int(value)
+            for key, value in _FLAT_MEMBER.findall(stripped)
+        }
+    if "\\" not in stripped:
+        try:
+            value = json.loads(stripped)
+        except ValueError:
+            value = None
+        if isinstance(value, dict) and all(map(_plain, value.values())):
+            return value
+    return _dict_from_tree(stripped)
+
+
+#: a flat JSON object of strings without backslashes and plain integers, as JSON designs
+#: print one: the same dict in Python's literal syntax (no leading zeros in either)
+_MEMBER = r'"([^"\\\n\r\x00]*)": ("[^"\\\n\r\x00]*"|-?(?:0|[1-9][0-9]*))'
+_FLAT_OBJECT = re.compile(rf"\{{{_MEMBER}(?:, {_MEMBER})*\}}")
+_FLAT_MEMBER = re.compile(_MEMBER)
+
+
+def _plain(value: object) -> bool:
+    """A string or a finite number (not a bool): written the same in JSON and in Python."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and isfinite(value)
+
+
+def _dict_from_tree(stripped: str) -> dict | None:
+    """The dict a stripped line denotes, read from its syntax tree: only literal nodes are
+    accepted, and containers become a marker object."""
     tree = syntax_tree(stripped)
     if tree is None:
         return None
