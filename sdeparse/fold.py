@@ -136,7 +136,7 @@ class Folder:
         unread: tuple[int, int] | None = None
         names: frozenset[str] = frozenset()
         if stop < len(text):  # the rest is not read: from the start of the piece it falls in
-            stop = max(text.rfind(c, 0, stop) for c in self._closers) + 1
+            stop = self._after_last_closer(text, 0, stop)
             spans = spans[: bisect_left(word_starts, stop)]
             cuts = [cut for cut in cuts if cut[0] < stop]
             # The slots named from there on; in JSON also on the line read last (an object cut
@@ -296,7 +296,7 @@ class Folder:
         no record of it can give a label, and the pieces around it stay as they are. The
         piece must end between the spellings around the stretch (`left`, `right`), or at the
         ends of the text."""
-        start = max(text.rfind(c, left, lo) for c in self._closers) + 1
+        start = self._after_last_closer(text, left, lo)
         if start == 0 and left > 0:  # the piece reaches back over a spelling
             return
         ends = [i for i in (text.find(c, hi, right) for c in self._closers) if i >= 0]
@@ -338,7 +338,7 @@ class Folder:
         if first is None:
             return None
         a = first.end()
-        b = max(text.rfind(c, a, hi) for c in self._closers) + 1
+        b = self._after_last_closer(text, a, hi)
         if b - a < MIN_CUT:
             return None
         if self._quoted and (_odd_quoting(text, a, b) or text.find("\\", a, b) >= 0):
@@ -346,6 +346,10 @@ class Folder:
         if self._joins_a_word(text, a, b) or not self._outside(strings, a):
             return None
         return a, b
+
+    def _after_last_closer(self, text: str, lo: int, hi: int) -> int:
+        """The position just after the last piece boundary in [lo, hi); 0 when there is none."""
+        return max(text.rfind(c, lo, hi) for c in self._closers) + 1
 
     def _joins_a_word(self, text: str, a: int, b: int) -> bool:
         """Whether cutting [a, b) would make a spelling across the seam."""
