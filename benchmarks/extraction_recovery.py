@@ -40,7 +40,7 @@ WORDS = [
     "lymphocytes", "monocytes", "activation", "nuclear", "factor", "transcription", "region",
 ]
 
-#: Why the paper profile's counts differ from strict's, by operator (SPEC §6.1 against §6.3).
+#: Why the paper profile's counts differ from strict's, by operator.
 REASONS = {
     "tuple_one_element": "paper counts the one-string tuple as a prediction matching nothing "
     "(+1 FP); strict drops it (malformed_tuple)",

@@ -1,4 +1,4 @@
-"""The released MAVEN evaluation (SPEC §6.1) on a copy of the released files, and its timing.
+"""The released MAVEN evaluation on a copy of the released files, and its timing.
 
     PYTHONPATH=. python benchmarks/paper_maven.py PREDICTIONS [--test TEST] [--json OUT]
 

@@ -62,7 +62,7 @@ def _per_second(parse_result: dict[str, Any], parser: str, corpus: str) -> float
 
 
 def evaluate_targets(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """PASS/FAIL of every target of issue 4, per design."""
+    """PASS/FAIL of every performance target, per design."""
     targets: list[dict[str, Any]] = []
     mixed = f"{args.corrupt_share:.0%}"
     small, big = args.adv_sizes

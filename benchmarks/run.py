@@ -1,4 +1,4 @@
-"""Benchmark harness for sdeparse (issue 4): parse throughput, eval end to end, adversarial inputs.
+"""Benchmark harness for sdeparse: parse throughput, eval end to end, adversarial inputs.
 
 ``python benchmarks/run.py`` builds a seeded corpus for every design (canonical outputs plus a
 share corrupted with the operators of ``sdeparse.testing``) and prints, per design, parse

@@ -29,7 +29,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 #: The built-in classification tasks (fixed slots, closed labels).
 BUILTIN_TASKS = ("masa-d1", "masa-d2", "masa-all", "restaurant-en")
-#: The built-in extraction tasks (closed types, open span lists), SPEC §6.
+#: The built-in extraction tasks (closed types, open span lists): the paper's MAVEN and GENIA.
 BUILTIN_EXTRACTION_TASKS = ("maven-ed", "genia-ner")
 
 

@@ -1,4 +1,4 @@
-"""The released MAVEN evaluation of the tuples design (SPEC §6.1), without its faults.
+"""The released MAVEN evaluation of the tuples design, without its faults.
 
 What it decides, rule by rule:
 
@@ -18,8 +18,8 @@ What it decides, rule by rule:
    items before de-duplication minus TP; FN = gold items minus TP; micro precision, recall and
    F1 over the file, 0 where a denominator is 0.
 
-Where the released script crashes, this module does something defined instead (SPEC §6.1
-rule 4), each also said where it happens:
+Where the released script crashes, this module does something defined instead, each also
+said where it happens:
 
 * gold empty but something predicted (``max`` of nothing): no soft matching, every prediction
   is a false positive;
@@ -353,7 +353,7 @@ def _pairs_rules(text: str, task: Task, design: Design) -> PaperReading:
       reads the same way, the placeholder span skipped as the numerical branch skips it;
     * ``numerical`` (natural+numeric): a piece whose type is no code of the task, or without
       a colon, crashes the released script; here the piece is a format error and dropped (as
-      the MASA script treats an unknown code, SPEC §3 rule 2), unless all its spans are the
+      the MASA script treats an unknown code), unless all its spans are the
       placeholder (the script then passes it silently); each placeholder span is skipped;
     * ``lines``: a line without a colon is the pair (line, ""), a blank line included; a
       line whose whole value is the placeholder is skipped; with numeric types (not in the

@@ -3,12 +3,11 @@
 An extraction output is a sequence of (type, span) pairs, the gold likewise. `ExtractionScorer`
 keeps integer counts only (TP, FP, FN for each of the task's types, and for pairs of types the
 task does not declare), so the scorer over a file is the sum of the scorers over its parts;
-precision, recall and F1 are exact Fractions derived on demand, 0 where a denominator is 0
-(SPEC §6.1 rule 3, §6.3).
+precision, recall and F1 are exact Fractions derived on demand, 0 where a denominator is 0.
 
 Two ways of matching (`Matching`):
 
-* ``strict`` (SPEC §6.3): one-to-one. Pairs are compared after a normalization of type and span
+* ``strict``: one-to-one. Pairs are compared after a normalization of type and span
   (`Normalization`, case-insensitive for the built-in tasks), as multisets: a (type, span) given
   k times in the gold and m times in the prediction gives min(k, m) TP, so each gold pair is
   matched at most once and TP never exceeds the gold count. The released GENIA scorer's
@@ -16,9 +15,10 @@ Two ways of matching (`Matching`):
   count in the gold") is exactly this multiset intersection in each of its three branches
   (no duplicate predicted; duplicates predicted, none in the gold; duplicates in both), so
   no separate GENIA variant is needed.
-* ``paper``: the released MAVEN evaluation's soft matching (SPEC §6.1 rules 2 and 3), done by
-  `sdeparse.paper.extraction`; it can count more TP than there are gold pairs, so its recall
-  can exceed 1 and a per-output FN can be negative, as in the released figures.
+* ``paper``: the released MAVEN evaluation's soft matching (rules 2 and 3 of
+  `sdeparse.paper.extraction`, which does it); it can count more TP than there are gold
+  pairs, so its recall can exceed 1 and a per-output FN can be negative, as in the released
+  figures.
 """
 
 from __future__ import annotations
