@@ -57,6 +57,10 @@ class Code(StrEnum):
     MISSING_FIELD = "missing_field"
     ASPECT_ORDER = "aspect_order"
     UNEXPECTED_PLACEHOLDER = "unexpected_placeholder"
+    # labels: values that do not assert their label, notes around a label, repeated answers
+    UNASSERTED_LABEL = "unasserted_label"
+    LABEL_NOTE = "label_note"
+    REPEATED_ANSWER = "repeated_answer"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -251,6 +255,28 @@ CODES: dict[Code, CodeInfo] = {
             "OU design: an unmentioned aspect printed with the "
             "placeholder instead of being left out",
             "食品评价：中性，饮品评价：未提及。 (OU)",
+        ),
+        # labels: values that do not assert their label, notes around a label, repeats
+        CodeInfo(
+            Code.UNASSERTED_LABEL,
+            ERROR,
+            "a value that names a label but negates, questions or hedges it (or sets it against "
+            "a contrast); the aspect gets the placeholder",
+            "价格水平：不是负面",
+        ),
+        CodeInfo(
+            Code.LABEL_NOTE,
+            WARNING,
+            "a label with a degree word, a particle, a parenthetical note or a reason around "
+            "it; read as the label",
+            "价格水平：负面（价格偏贵）",
+        ),
+        CodeInfo(
+            Code.REPEATED_ANSWER,
+            WARNING,
+            "the whole answer given again, or repeated until the token limit cut it; the "
+            "first copy is read",
+            "食品评价：正面，价格水平：负面，食品评价：正面，价格水平：负面，食品",
         ),
     )
 }

@@ -149,6 +149,10 @@ class LabelHow(Enum):
     SYNONYM = "synonym"
     CONTAINS = "contains"
     AMBIGUOUS = "ambiguous"
+    #: one label with a documented note around it (a degree word, a particle, a reason)
+    NOTE = "note"
+    #: one label, but negated, questioned, hedged or set against a contrast: not asserted
+    UNASSERTED = "unasserted"
     EMPTY = "empty"
     INVALID = "invalid"
     TEMPLATE = "template"
@@ -167,12 +171,14 @@ class LabelMatch:
     """Which label a value named (None when none) and how.
 
     `kind_mismatch` is set when a numeric code stood where a text label belonged, or the reverse.
+    `cue` is the word that kept an unasserted value from asserting its label (``不是``, ``?``).
     """
 
     label: str | None
     how: LabelHow
     kind_mismatch: bool = False
     candidates: tuple[str, ...] = ()
+    cue: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,19 @@ class Task:
             "_template",
             re.compile(self.template_pattern) if self.template_pattern else None,
         )
+        object.__setattr__(self, "_mentions", _Spellings.of_labels(self.labels))
+        object.__setattr__(
+            self,
+            "_aspect_spellings",
+            _Spellings(
+                {
+                    spelling.casefold(): a.name
+                    for a in self.aspects
+                    for spelling in (a.name, *a.aliases, *a.keywords)
+                },
+                frozenset(),
+            ),
+        )
 
     # derived lookups, declared for type checkers; set in __post_init__
     aspect_names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
@@ -260,6 +279,10 @@ class Task:
         init=False, repr=False, compare=False, default=()
     )
     _template: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _mentions: _Spellings | None = field(init=False, repr=False, compare=False, default=None)
+    _aspect_spellings: _Spellings | None = field(
+        init=False, repr=False, compare=False, default=None
+    )
 
     @property
     def is_extraction(self) -> bool:
@@ -335,10 +358,43 @@ class Task:
         return AspectMatch((), AspectHow.NONE)
 
     def resolve_label(self, value: str, numeric: bool) -> LabelMatch:
-        """Which label a predicted value names under a text or numeric design, and how."""
+        """Which label a predicted value names under a text or numeric design, and how.
+
+        A label is taken only when the value asserts exactly one: the label alone (its name,
+        code or a synonym, in any case), the label with documented removals around it (quotes,
+        a leading degree word or copula, a trailing particle, a trailing parenthetical or
+        reason: `LabelHow.NOTE`), or one label inside other words (`LabelHow.CONTAINS`). A
+        value naming two labels is ambiguous; one that negates, questions, hedges or contrasts
+        its label (a cue outside the label's own spelling) is `LabelHow.UNASSERTED`.
+        """
         value = value.strip()
         if not value:
             return LabelMatch(None, LabelHow.EMPTY)
+        exact = self._exact_label(value, numeric)
+        if exact is not None:
+            return exact
+        text = " ".join(value.casefold().split())
+        assert self._mentions is not None
+        named, masked, glued = self._mentions.scan(text)
+        core, noted = self._peel(text, numeric)
+        if core is not None and core.label is not None:
+            named = (core.label, *named)
+        candidates = tuple(dict.fromkeys(named))
+        if len(candidates) > 1:
+            return LabelMatch(None, LabelHow.AMBIGUOUS, candidates=candidates)
+        if candidates:
+            cue = glued or find_cue(masked)
+            if cue:
+                return LabelMatch(None, LabelHow.UNASSERTED, candidates=candidates, cue=cue)
+            mismatch = core.kind_mismatch if core is not None else numeric
+            how = LabelHow.NOTE if core is not None and noted else LabelHow.CONTAINS
+            return LabelMatch(candidates[0], how, kind_mismatch=mismatch)
+        if self.is_template(value):
+            return LabelMatch(None, LabelHow.TEMPLATE)
+        return LabelMatch(None, LabelHow.INVALID)
+
+    def _exact_label(self, value: str, numeric: bool) -> LabelMatch | None:
+        """The label a whole value spells: its code, its name, or a synonym in any case."""
         code_label = self._label_by_code.get(value)
         if code_label is not None:
             return LabelMatch(
@@ -346,21 +402,38 @@ class Task:
             )
         if value in self._label_by_name:
             return LabelMatch(value, LabelHow.EXACT, kind_mismatch=numeric)
-        folded = value.casefold()
-        synonym = self._synonyms.get(folded)
+        synonym = self._synonyms.get(value.casefold())
         if synonym is not None:
             return LabelMatch(synonym, LabelHow.SYNONYM, kind_mismatch=numeric)
-        found: list[str] = []
-        for sub, name in self._contains:
-            if sub in folded and name not in found:
-                found.append(name)
-        if len(found) == 1:
-            return LabelMatch(found[0], LabelHow.CONTAINS, kind_mismatch=numeric)
-        if len(found) > 1:
-            return LabelMatch(None, LabelHow.AMBIGUOUS, candidates=tuple(found))
-        if self.is_template(value):
-            return LabelMatch(None, LabelHow.TEMPLATE)
-        return LabelMatch(None, LabelHow.INVALID)
+        return None
+
+    def _peel(self, text: str, numeric: bool) -> tuple[LabelMatch | None, bool]:
+        """The label left once the documented removals are peeled off `text` (casefolded,
+        spaces collapsed), and whether more than quotes was removed; (None, ...) when no
+        label is left. At most `_MAX_PEELS` removals, each linear: linear in all."""
+        noted = False
+        for _ in range(_MAX_PEELS):
+            match = self._exact_label(text, numeric)
+            if match is not None:
+                return match, noted
+            peeled = peel_once(text)
+            if peeled is None:
+                return None, noted
+            text, quotes_only = peeled
+            noted = noted or not quotes_only
+        return None, noted
+
+    def label_mentions(self, text: str) -> tuple[str, ...]:
+        """The labels `text` names by any spelling (name, synonym, contained substring), in
+        order of appearance, repeats included."""
+        assert self._mentions is not None
+        return self._mentions.scan(text.casefold())[0]
+
+    def aspect_occurrences(self, text: str) -> list[tuple[int, int, str]]:
+        """Where `text` (already casefolded) spells an aspect (name, alias or keyword; longest
+        spelling first), as (start, end, aspect) in order."""
+        assert self._aspect_spellings is not None
+        return self._aspect_spellings.occurrences(text)
 
     @property
     def weights(self) -> tuple[tuple[float, ...], ...]:
@@ -369,6 +442,139 @@ class Task:
             return self.kappa_weights
         size = len(self.labels)
         return tuple(tuple(1.0 if i == j else 0.0 for j in range(size)) for i in range(size))
+
+
+# ---- reading a value: does it assert one label? -----------------------------------------
+
+#: removals peeled off a value, at most (a degree word, a copula, quotes, a note...)
+_MAX_PEELS = 12
+_QUOTES = {
+    '"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "「": "」", "『": "』", "`": "`"
+}
+_OPENERS = {"）": "（", ")": "(", "]": "[", "】": "【"}
+#: a leading degree word or copula (documented removals; README, labels)
+_LEADING = re.compile(
+    r"(?:比较|非常|十分|特别|极其|稍微|总体|整体|很|较|略|偏|是|为)\s?"
+    r"|(?:very|really|quite|mostly|slightly|somewhat|extremely|highly|generally|overall"
+    r"|mildly|strongly|it['\u2019]s|it is|is)\b,? ?"
+)
+#: a trailing particle
+_PARTICLES = frozenset("的了啊哦")
+#: where a reason after the label begins: a dash, a colon, comma or semicolon, because/as
+_REASON = re.compile(r" -+ ?|[\u2014\u2013]+|[:：,，;；]| (?:because|as|since)\b|因为|由于")
+#: words that keep a value from asserting the label it names (searched outside the label's
+#: own spellings, which are masked first: 未提及, not mentioned, none stay labels)
+_CUES = re.compile(
+    r"(?P<negation>不|并非|非(?!常)|没|无|未|谈不上|算不上"
+    r"|\b(?:not|no|never|hardly|barely|neither|nor|none|nothing|nobody|without|cannot|non"
+    r"|lacks?|lacking)\b|n['\u2019]t\b)"
+    r"|(?P<question>[?？]|吗|是否|呢[\s。.!！]*$|\bwhether\b)"
+    r"|(?P<hedge>可能|也许|或许|大概|似乎|好像|估计|不确定"
+    r"|\b(?:maybe|perhaps|possibly|probably|might|may|could|likely|unlikely|unclear"
+    r"|uncertain|unsure|seems?|seemingly|arguably)\b)"
+    r"|(?P<contrast>但|却|然而|虽然|虽|不过|可是|尽管"
+    r"|\b(?:but|however|although|though|yet|whereas|while|despite|except)\b)"
+)
+_MASK = "\x00"
+
+
+def find_cue(masked: str) -> str:
+    """The first cue in a value whose label spellings are masked, as ``kind 'word'``, or ''."""
+    found = _CUES.search(masked)
+    if found is None:
+        return ""
+    return f"{found.lastgroup} {found.group().strip()!r}"
+
+
+def peel_once(text: str) -> tuple[str, bool] | None:
+    """`text` with one documented removal peeled off (quotes around it, a trailing
+    parenthetical, a trailing particle, a leading degree word or copula, a reason after a
+    separator), and whether it was only quotes; None when none applies."""
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:
+        inner = text[1:-1].strip()
+        return (inner, True) if inner else None
+    opener = _OPENERS.get(text[-1])
+    if opener is not None:
+        at = text.rfind(opener)
+        if at > 0:
+            return text[:at].strip(), False
+    if text[-1] in _PARTICLES and len(text) > 1:
+        return text[:-1].strip(), False
+    lead = _LEADING.match(text)
+    if lead is not None and lead.end() < len(text):
+        return text[lead.end() :].strip(), False
+    reason = _REASON.search(text, 1)
+    if reason is not None and text[: reason.start()].strip():
+        return text[: reason.start()].strip(), False
+    return None
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class _Spellings:
+    """A closed set of spellings (casefolded) found in a text by one regex, longest first.
+
+    ASCII spellings outside `substrings` match whole words only; a substring spelling glued to
+    letters before it (``unpositive``, ``nonnegative``) is reported, as it may be negated."""
+
+    def __init__(self, owner: Mapping[str, str], substrings: frozenset[str]) -> None:
+        self.owner = dict(owner)
+        self.substrings = substrings
+        parts = []
+        for spelling in sorted(self.owner, key=len, reverse=True):
+            part = re.escape(spelling)
+            if spelling not in substrings:
+                if _is_word_char(spelling[0]):
+                    part = r"(?<![a-z0-9])" + part
+                if _is_word_char(spelling[-1]):
+                    part += r"(?![a-z0-9])"
+            parts.append(part)
+        self.pattern = re.compile("|".join(parts)) if parts else None
+
+    @classmethod
+    def of_labels(cls, labels: tuple[Label, ...]) -> _Spellings:
+        """Every spelling of every label: names and synonyms as words, contained substrings
+        anywhere."""
+        owner: dict[str, str] = {}
+        for lab in labels:
+            owner.setdefault(lab.name.casefold(), lab.name)
+        for lab in labels:
+            for syn in lab.synonyms:
+                owner.setdefault(syn.casefold(), lab.name)
+        substrings = set()
+        for lab in labels:
+            for sub in lab.contains or (lab.name,):
+                owner.setdefault(sub.casefold(), lab.name)
+                substrings.add(sub.casefold())
+        return cls(owner, frozenset(substrings))
+
+    def occurrences(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, owner) of every spelling in `text`, leftmost, longest first."""
+        if self.pattern is None:
+            return []
+        return [(m.start(), m.end(), self.owner[m.group()]) for m in self.pattern.finditer(text)]
+
+    def scan(self, text: str) -> tuple[tuple[str, ...], str, str]:
+        """The owners named in `text`, the text with each spelling masked, and the cue of a
+        spelling glued to the letters of a longer word (``'unpositive'``), or ''."""
+        named: list[str] = []
+        pieces: list[str] = []
+        glued = ""
+        at = 0
+        for start, end, name in self.occurrences(text):
+            named.append(name)
+            pieces.append(text[at:start])
+            pieces.append(_MASK)
+            at = end
+            if not glued and start > 0 and text[start].isalpha() and text[start].isascii():
+                before = text[start - 1]
+                if before.isascii() and before.isalpha():
+                    word = text[:start].rsplit(" ", 1)[-1] + text[start:end]
+                    glued = f"negation {word!r}"
+        pieces.append(text[at:])
+        return tuple(named), "".join(pieces), glued
 
 
 # ---- loading ----------------------------------------------------------------------------

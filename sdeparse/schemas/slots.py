@@ -8,6 +8,9 @@ readers' spelling questions (`Vocabulary`), so readers need no task lookups of t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from ..design import Design
 from ..diagnostics import Code, Severity
 from ..layouts.base import KeyKind, ValueKind
@@ -63,7 +66,7 @@ class SlotSchema:
             return ValueKind.OTHER_KIND if match.kind_mismatch else ValueKind.CANONICAL
         if match.how is LabelHow.SYNONYM:
             return ValueKind.SYNONYM
-        if match.how is LabelHow.CONTAINS:
+        if match.how in (LabelHow.CONTAINS, LabelHow.NOTE):
             return ValueKind.CONTAINS
         return ValueKind.NONE
 
@@ -100,7 +103,46 @@ def resolve(
     order: list[str] = []
     descriptions: dict[str, str] = {}
     numeric = design.numeric_labels
-    for item in items:
+
+    def give(aspect: str, label: str | None, item: Record) -> None:
+        """Record `label` for `aspect` (a duplicate is reported and never overrides)."""
+        if item.description is not None and aspect not in descriptions:
+            descriptions[aspect] = item.description.text
+        if aspect in seen:
+            previous = found.get(aspect)
+            if previous == label or label is None:
+                diags.add(
+                    Code.DUPLICATE_ASPECT,
+                    item.start,
+                    item.end,
+                    f"{aspect} given again",
+                    "kept the first",
+                )
+            elif previous is None:
+                found[aspect] = label
+                diags.add(
+                    Code.DUPLICATE_ASPECT,
+                    item.start,
+                    item.end,
+                    f"{aspect} given again",
+                    "kept the one with a label",
+                )
+            else:
+                conflicting.add(aspect)
+                diags.add(
+                    Code.DUPLICATE_ASPECT,
+                    item.start,
+                    item.end,
+                    f"{aspect} given again with a different label ({previous} and {label})",
+                    "aspect gets the placeholder",
+                    severity=Severity.ERROR,
+                )
+            return
+        seen.add(aspect)
+        order.append(aspect)
+        found[aspect] = label
+
+    for item in _first_answer(items, text, diags):
         key = item.key
         match = task.resolve_aspect(key.text)
         if match.how is AspectHow.TEMPLATE or (
@@ -125,6 +167,11 @@ def resolve(
                 "pair dropped",
             )
             continue
+        if match.how is AspectHow.KEYWORD and len(match.aspects) > 1:
+            merged = _merged_key(key.text, task)
+            if merged is not None:
+                _read_merged(item, merged, match.aspects, task, numeric, diags, give)
+                continue
         if match.how in (AspectHow.ALIAS, AspectHow.KEYWORD):
             names = "、".join(match.aspects) if len(match.aspects) > 1 else match.aspects[0]
             diags.add(
@@ -138,41 +185,7 @@ def resolve(
         if item.value is not None:
             label = _label(key.text, item.value, task, numeric, diags)
         for aspect in match.aspects:
-            if item.description is not None and aspect not in descriptions:
-                descriptions[aspect] = item.description.text
-            if aspect in seen:
-                previous = found.get(aspect)
-                if previous == label or label is None:
-                    diags.add(
-                        Code.DUPLICATE_ASPECT,
-                        item.start,
-                        item.end,
-                        f"{aspect} given again",
-                        "kept the first",
-                    )
-                elif previous is None:
-                    found[aspect] = label
-                    diags.add(
-                        Code.DUPLICATE_ASPECT,
-                        item.start,
-                        item.end,
-                        f"{aspect} given again",
-                        "kept the one with a label",
-                    )
-                else:
-                    conflicting.add(aspect)
-                    diags.add(
-                        Code.DUPLICATE_ASPECT,
-                        item.start,
-                        item.end,
-                        f"{aspect} given again with a different label ({previous} and {label})",
-                        "aspect gets the placeholder",
-                        severity=Severity.ERROR,
-                    )
-                continue
-            seen.add(aspect)
-            order.append(aspect)
-            found[aspect] = label
+            give(aspect, label, item)
         if design.omit_unmentioned and label == task.placeholder:
             diags.add(
                 Code.UNEXPECTED_PLACEHOLDER,
@@ -194,6 +207,162 @@ def resolve(
     if positions != sorted(positions):
         diags.add(Code.ASPECT_ORDER, 0, end, "aspects are not in the task's order", "none needed")
     return labels, descriptions
+
+
+# ---- merged keys: 食品评价正面饮品评价：负面 ---------------------------------------------------
+
+#: a key naming several aspects with a label between them that cannot be split safely
+_UNSPLIT = ()
+
+
+def _merged_key(key: str, task: Task) -> tuple[tuple[str, str | None], ...] | None:
+    """A key that names several aspects and holds a label spelling between them, split into
+    (aspect, the label text written after it) with None for the last aspect (it gets the
+    item's value); `_UNSPLIT` when a label spelling is there but the split is not clean
+    (text before the first aspect or after the last, an aspect twice, a gap without a label);
+    None when the key holds no label spelling (one key naming several aspects)."""
+    folded = key.strip().casefold()
+    spots = task.aspect_occurrences(folded)
+    gaps = [folded[a[1] : b[0]] for a, b in zip(spots[:-1], spots[1:], strict=True)]
+    outside = folded[: spots[0][0]] + " " + folded[spots[-1][1] :] if spots else folded
+    if not any(task.label_mentions(gap) for gap in (*gaps, outside)):
+        return None
+    names = [name for _, _, name in spots]
+    if (
+        len(spots) < 2
+        or outside.strip()
+        or len(set(names)) != len(names)
+        or not all(task.label_mentions(gap) for gap in gaps)
+    ):
+        return _UNSPLIT
+    return (
+        *((name, gap.strip()) for name, gap in zip(names[:-1], gaps, strict=True)),
+        (names[-1], None),
+    )
+
+
+def _read_merged(
+    item: Record,
+    merged: tuple[tuple[str, str | None], ...],
+    aspects: tuple[str, ...],
+    task: Task,
+    numeric: bool,
+    diags: Diagnostics,
+    give: Callable[[str, str | None, Record], None],
+) -> None:
+    """Give each aspect of a merged key its own label: the label written after it in the key
+    (when it asserts one), the item's value for the last; an unclean split gives every aspect
+    the key names the placeholder and an error."""
+    key = item.key
+    if not merged:
+        diags.add(
+            Code.MALFORMED_ITEM,
+            key.start,
+            key.end,
+            f"{preview(key.text)!r} names {'、'.join(aspects)} with a label inside the key "
+            "and cannot be split",
+            "each aspect it names gets the placeholder",
+        )
+        for aspect in aspects:
+            give(aspect, None, item)
+        return
+    diags.add(
+        Code.PUNCTUATION,
+        key.start,
+        key.end,
+        f"{preview(key.text)!r} runs {len(merged)} items together: a missing separator "
+        "inferred between each label and the next aspect",
+        "split after each label",
+        severity=Severity.WARNING,
+    )
+    for aspect, inner in merged:
+        if inner is None:
+            label = _label(aspect, item.value, task, numeric, diags) if item.value else None
+        else:
+            label = _label(aspect, Field(inner, key.start, key.end), task, numeric, diags)
+        give(aspect, label, item)
+
+
+# ---- repeated answers: the whole answer again, or a loop cut by the token limit -------------
+
+
+def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Record]:
+    """The items to read: all of them, or the first copy when the items are one answer given
+    k >= 2 times (then possibly a cut copy), reported by one `repeated_answer`. A cut last
+    item that repeats the expected earlier item has its `truncated` error lowered to a
+    warning: nothing was lost. Linear: the period comes from the prefix function."""
+    cut_at = next(
+        (
+            i
+            for i in range(len(diags) - 1, -1, -1)
+            if diags[i].code is Code.TRUNCATED
+            and diags[i].severity is Severity.ERROR
+            and diags[i].end == len(text)
+        ),
+        None,
+    )
+    cut_start = diags[cut_at].start if cut_at is not None else len(text)
+    complete = [item for item in items if item.start < cut_start]
+    if not complete:
+        return items
+    ids: dict[tuple[str, str | None, str | None], int] = {}
+    seq = [
+        ids.setdefault(
+            (
+                item.key.text.strip(),
+                None if item.value is None else item.value.text.strip(),
+                None if item.description is None else item.description.text.strip(),
+            ),
+            len(ids),
+        )
+        for item in complete
+    ]
+    n = len(seq)
+    period = n - _border(seq)
+    copies = n // period
+    cut_repeats = False
+    if cut_at is not None:
+        # the cut must reach into the key: a bare ``{`` or list marker repeats nothing
+        expected = complete[n % period]
+        cut = text[cut_start:].strip()
+        cut_repeats = len(cut) > expected.key.start - expected.start and text[
+            expected.start : expected.end
+        ].strip().startswith(cut)
+    if not cut_repeats and not (copies >= 2 and (period >= 2 or copies >= 3)):
+        return items
+    if cut_repeats:
+        assert cut_at is not None
+        diags[cut_at] = replace(
+            diags[cut_at],
+            severity=Severity.WARNING,
+            message=diags[cut_at].message + ", a cut copy of an earlier item",
+            repair="nothing lost",
+        )
+    start = complete[period].start if n > period else cut_start
+    end = len(text) if cut_repeats else complete[-1].end
+    shown = f"{copies} times" if copies >= 2 else "once more"
+    diags.add(
+        Code.REPEATED_ANSWER,
+        start,
+        end,
+        f"the answer of {period} item{'s' if period > 1 else ''} is given {shown}"
+        + (", then again until cut off" if cut_repeats else ""),
+        "read the first copy",
+    )
+    return complete[:period]
+
+
+def _border(seq: list[int]) -> int:
+    """The length of the longest proper prefix of `seq` that is also its suffix (KMP)."""
+    fail = [0] * len(seq)
+    k = 0
+    for i in range(1, len(seq)):
+        while k and seq[i] != seq[k]:
+            k = fail[k - 1]
+        if seq[i] == seq[k]:
+            k += 1
+        fail[i] = k
+    return fail[-1] if seq else 0
 
 
 def _label(key: str, written: Field, task: Task, numeric: bool, diags: Diagnostics) -> str | None:
@@ -227,15 +396,31 @@ def _label(key: str, written: Field, task: Task, numeric: bool, diags: Diagnosti
             f"{shown!r} names {' and '.join(match.candidates)}",
             f"gets {task.placeholder}",
         )
+    elif match.how is LabelHow.UNASSERTED:
+        diags.add(
+            Code.UNASSERTED_LABEL,
+            s,
+            e,
+            f"{shown!r} names {match.candidates[0]} but does not assert it ({match.cue})",
+            f"gets {task.placeholder}",
+        )
     elif match.kind_mismatch:
         kind = "text label" if numeric else "numeric code"
         diags.add(
             Code.LABEL_KIND_MISMATCH, s, e, f"{shown!r} is a {kind}", f"read as {match.label}"
         )
-    elif match.how in (LabelHow.SYNONYM, LabelHow.CONTAINS):
+    elif match.how is LabelHow.NOTE:
         diags.add(
-            Code.LABEL_SYNONYM, s, e, f"{shown!r} read as {match.label}", f"read as {match.label}"
+            Code.LABEL_NOTE,
+            s,
+            e,
+            f"{shown!r}: {match.label} with a note around it",
+            f"read as {match.label}",
         )
+    elif match.how in (LabelHow.SYNONYM, LabelHow.CONTAINS):
+        case = match.label is not None and value.strip().casefold() == match.label.casefold()
+        said = f"{match.label} in another case" if case else f"read as {match.label}"
+        diags.add(Code.LABEL_SYNONYM, s, e, f"{shown!r} {said}", f"read as {match.label}")
     elif value != value.strip():
         diags.add(Code.PUNCTUATION, s, e, "spaces around the label", "ignored")
     return match.label
