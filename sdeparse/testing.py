@@ -869,6 +869,78 @@ def _ambiguous(label, task, design, rng):
     )
 
 
+# ---- labels: unasserted, noted, repeated answers (labels part) ---------------------------
+
+_REASONS_ZH = ("价格偏贵", "上菜快", "环境整洁", "菜量大")
+_REASONS_EN = ("great pasta", "friendly staff", "small portions", "see review")
+
+
+def _as(how: LabelHow, label: str, value: str, task: Task, design: Design) -> str | None:
+    """`value` when the task reads it as `how` (and, for a note, as `label`), else None."""
+    match = task.resolve_label(value, design.numeric_labels)
+    if match.how is not how or (how is LabelHow.NOTE and match.label != label):
+        return None
+    return value
+
+
+def _cued(kind: str) -> Callable[[str, Task, Design, random.Random], str | None]:
+    """A label negated, questioned or hedged (the label's text, in a text or numeric design)."""
+    wraps = {
+        "negated": (("不是{}", "并非{}", "没有{}"), ("not {}", "isn't {}", "no longer {}")),
+        "questioned": (("{}吗？", "{}？", "是否{}"), ("{}?", "{}??", "whether {}")),
+        "hedged": (("可能{}", "也许{}", "大概{}"), ("maybe {}", "possibly {}", "perhaps {}")),
+    }[kind]
+
+    def choose(label: str, task: Task, design: Design, rng: random.Random) -> str | None:
+        form = _pick(rng, wraps[0] if not _ascii(task) else wraps[1])
+        return _as(LabelHow.UNASSERTED, label, form.format(label), task, design)
+
+    return choose
+
+
+def _noted(label, task, design, rng):
+    spelled = str(_spell(label, task, design))
+    if _ascii(task):
+        reason = _pick(rng, _REASONS_EN)
+        value = _pick(rng, [f"{spelled} ({reason})", f"{spelled} - {reason}"])
+    else:
+        value = f"{spelled}（{_pick(rng, _REASONS_ZH)}）"
+    return _as(LabelHow.NOTE, label, value, task, design)
+
+
+def _degree(label, task, design, rng):
+    if label == task.placeholder:
+        return None
+    words = ("very", "quite", "mostly", "slightly") if _ascii(task) else ("非常", "很", "比较")
+    sep = " " if _ascii(task) else ""
+    return _as(LabelHow.NOTE, label, f"{_pick(rng, words)}{sep}{label}", task, design)
+
+
+def _repeat_answer(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    copies = 3 if len(units) == 1 else rng.choice((2, 3))
+    return _write(units * copies, task, design)
+
+
+def _loop_cut(text, task, design, rng):
+    """The answer given once or twice more, then cut inside the first aspect of the next copy
+    (a generation loop stopped by the token limit)."""
+    units = _read(text, task, design)
+    if not units:
+        return None
+    full = _write(units * (1 + rng.choice((1, 2))), task, design)
+    first = units[0]
+    aspect = str(first[task.json_keys.aspect])
+    item = _dump(first) if design.is_json else _pair(first, task)
+    last = full.rfind(item)
+    at = item.find(f'"{aspect}"') + 1 if design.is_json else item.find(aspect)
+    if last < 0 or at < 0 or len(aspect) < 2:
+        return None
+    return full[: last + at + rng.randrange(1, len(aspect))]
+
+
 # ---- missing fields ---------------------------------------------------------------------
 
 
@@ -1266,6 +1338,64 @@ _ALL_OPS = (
         ALL,
         _edit(_relabel(_ambiguous)),
         doc="two labels in one value (负面偏正面)",
+    ),
+    # labels part: unasserted labels, notes around a label, repeated answers
+    _c(
+        "negated_label",
+        "unasserted_label",
+        False,
+        ALL,
+        _edit(_relabel(_cued("negated"))),
+        doc="a label negated (不是负面, not negative)",
+    ),
+    _c(
+        "questioned_label",
+        "unasserted_label",
+        False,
+        ALL,
+        _edit(_relabel(_cued("questioned"))),
+        doc="a label questioned (正面吗？, positive?)",
+    ),
+    _c(
+        "hedged_label",
+        "unasserted_label",
+        False,
+        ALL,
+        _edit(_relabel(_cued("hedged"))),
+        doc="a label hedged (可能正面, maybe positive)",
+    ),
+    _c(
+        "label_note",
+        "label_note",
+        True,
+        ALL,
+        _edit(_relabel(_noted)),
+        doc="a label with a parenthetical or a reason after it (负面（价格偏贵）)",
+    ),
+    _c(
+        "degree_word",
+        "label_note",
+        True,
+        ALL,
+        _edit(_relabel(_degree)),
+        numeric=False,
+        doc="a label after a degree word (非常正面, very positive)",
+    ),
+    _c(
+        "repeated_answer",
+        "repeated_answer",
+        True,
+        ALL,
+        _repeat_answer,
+        doc="the whole answer given two or three times",
+    ),
+    _c(
+        "loop_cut",
+        "repeated_answer",
+        True,
+        ALL,
+        _loop_cut,
+        doc="the answer repeated until the token limit cut the next copy",
     ),
     _c(
         "cot_without_description",
