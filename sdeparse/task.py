@@ -465,7 +465,8 @@ _REASON = re.compile(r" -+ ?|[\u2014\u2013]+|[:：,，;；]| (?:because|as|since
 #: words that keep a value from asserting the label it names (searched outside the label's
 #: own spellings, which are masked first: 未提及, not mentioned, none stay labels)
 _CUES = re.compile(
-    r"(?P<negation>不|并非|非(?!常)|没|无|未|谈不上|算不上"
+    r"(?=[a-z不并非没无未谈算?？吗是呢可也或大似好估但却然虽尽])"
+    r"(?:(?P<negation>不|并非|非(?!常)|没|无|未|谈不上|算不上"
     r"|\b(?:not|no|never|hardly|barely|neither|nor|none|nothing|nobody|without|cannot|non"
     r"|lacks?|lacking)\b|n['\u2019]t\b)"
     r"|(?P<question>[?？]|吗|是否|呢[\s。.!！]*$|\bwhether\b)"
@@ -473,7 +474,7 @@ _CUES = re.compile(
     r"|\b(?:maybe|perhaps|possibly|probably|might|may|could|likely|unlikely|unclear"
     r"|uncertain|unsure|seems?|seemingly|arguably)\b)"
     r"|(?P<contrast>但|却|然而|虽然|虽|不过|可是|尽管"
-    r"|\b(?:but|however|although|though|yet|whereas|while|despite|except)\b)"
+    r"|\b(?:but|however|although|though|yet|whereas|while|despite|except)\b))"
 )
 _MASK = "\x00"
 
@@ -531,7 +532,9 @@ class _Spellings:
                 if _is_word_char(spelling[-1]):
                     part += r"(?![a-z0-9])"
             parts.append(part)
-        self.pattern = re.compile("|".join(parts)) if parts else None
+        # a lookahead on the first characters lets the regex engine skip ahead fast
+        firsts = "".join(sorted({re.escape(spelling[0]) for spelling in self.owner}))
+        self.pattern = re.compile(f"(?=[{firsts}])(?:{'|'.join(parts)})") if parts else None
 
     @classmethod
     def of_labels(cls, labels: tuple[Label, ...]) -> _Spellings:

@@ -167,7 +167,7 @@ def resolve(
                 "pair dropped",
             )
             continue
-        if match.how is AspectHow.KEYWORD and len(match.aspects) > 1:
+        if match.how is AspectHow.KEYWORD:
             merged = _merged_key(key.text, task)
             if merged is not None:
                 _read_merged(item, merged, match.aspects, task, numeric, diags, give)
@@ -216,7 +216,7 @@ _UNSPLIT = ()
 
 
 def _merged_key(key: str, task: Task) -> tuple[tuple[str, str | None], ...] | None:
-    """A key that names several aspects and holds a label spelling between them, split into
+    """A key that names aspects by keyword and holds a label spelling between them, split into
     (aspect, the label text written after it) with None for the last aspect (it gets the
     item's value); `_UNSPLIT` when a label spelling is there but the split is not clean
     (text before the first aspect or after the last, an aspect twice, a gap without a label);
