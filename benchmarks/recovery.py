@@ -4,7 +4,9 @@ Builds a deterministic corpus: per task, N random label sets rendered in random 
 corrupted by one operator of sdeparse.testing. Prints (a) the operators and codes covered,
 (b) the share of aspects recovered when only recoverable operators are used, and (c) over all
 operators, the share recovered among aspects whose true label was still in the text, plus how
-many aspects got a confident wrong label (should be 0). Run: python benchmarks/recovery.py
+many aspects got a confident wrong label (should be 0). Then (d) the habits corpus
+(`habits.py`): outputs written the way current chat and reasoning models write, measured the
+same way per habit. Run: python benchmarks/recovery.py [--habits N]
 """
 
 from __future__ import annotations
@@ -73,8 +75,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-task", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--habits", type=int, default=2000, help="outputs of the habits corpus (0: skip it)"
+    )
     args = parser.parse_args()
     run(args.per_task, args.seed)
+    if args.habits:
+        import habits  # benchmarks/ is on the path when this file runs as a script
+
+        print()
+        habits.run(args.habits, args.seed)
 
 
 if __name__ == "__main__":
