@@ -144,23 +144,23 @@ def _write_pairs(draft: Draft) -> str:
     if draft.bold_values:
         values = [
             v if it.raw is not None else f"{draft.bold_values}{v}{draft.bold_values}"
-            for v, it in zip(values, draft.items)
+            for v, it in zip(values, draft.items, strict=True)
         ]
     if draft.layout == "table":
         head = ("Aspect", "Sentiment") if draft.english else ("方面", "情感")
         rows = [f"| {head[0]} | {head[1]} |", "|---|---|"]
-        rows += [f"| {k} | {v} |" for k, v in zip(keys, values)]
+        rows += [f"| {k} | {v} |" for k, v in zip(keys, values, strict=True)]
         return "\n".join(rows)
     if draft.layout == "prose":
         if draft.english:
             verb = (" is ", " was ")[draft.prose_style % 2]
-            pieces = [f"{k}{verb}{v}" for k, v in zip(keys, values)]
+            pieces = [f"{k}{verb}{v}" for k, v in zip(keys, values, strict=True)]
         elif draft.prose_style % 2 == 0:
-            pieces = [f"{k}为{v}" for k, v in zip(keys, values)]
+            pieces = [f"{k}为{v}" for k, v in zip(keys, values, strict=True)]
         else:
-            pieces = [f"{k}是{v}的" for k, v in zip(keys, values)]
+            pieces = [f"{k}是{v}的" for k, v in zip(keys, values, strict=True)]
     else:
-        pieces = [f"{k}{kv}{v}" for k, v in zip(keys, values)]
+        pieces = [f"{k}{kv}{v}" for k, v in zip(keys, values, strict=True)]
         if draft.merged is not None and draft.merged + 1 < len(pieces):
             m = draft.merged
             glue = " " if draft.english else ""
@@ -170,7 +170,7 @@ def _write_pairs(draft: Draft) -> str:
             draft.bullet if draft.layout == "bullets" else draft.number_style.replace("1", str(n))
             for n in range(1, len(pieces) + 1)
         ]
-        return "\n".join(m + p for m, p in zip(marks, pieces))
+        return "\n".join(m + p for m, p in zip(marks, pieces, strict=True))
     if draft.layout == "joined":
         if draft.join_word in ("；\n", ";\n"):
             return draft.join_word.join(pieces) + (end if design.format == "natural" else "")
@@ -315,9 +315,12 @@ def heading(draft: Draft, rng: random.Random) -> bool:
     """A markdown heading before the answer."""
     if any(h.startswith("#") for h in draft.heads):
         return False
-    title = _pick(rng, ["## Answer\n", "### Sentiment analysis\n"] if draft.english else [
-        "## 分析结果\n", "### 各方面情感\n"
-    ])
+    title = _pick(
+        rng,
+        ["## Answer\n", "### Sentiment analysis\n"]
+        if draft.english
+        else ["## 分析结果\n", "### 各方面情感\n"],
+    )
     draft.heads.insert(0, title)
     return True
 
@@ -376,9 +379,11 @@ def degree(draft: Draft, rng: random.Random) -> bool:
     free = [i for i in _free_items(draft) if draft.items[i].label in pos_neg]
     if not _text_labels(draft) or not free:
         return False
-    words = ["very", "quite", "extremely", "mostly"] if draft.english else [
-        "非常", "很", "比较", "十分"
-    ]
+    words = (
+        ["very", "quite", "extremely", "mostly"]
+        if draft.english
+        else ["非常", "很", "比较", "十分"]
+    )
     for i in rng.sample(free, rng.randint(1, min(2, len(free)))):
         draft.degrees[i] = _pick(rng, words)
     return True
@@ -432,10 +437,15 @@ def twice(draft: Draft, rng: random.Random) -> bool:
 
 def loop(draft: Draft, rng: random.Random) -> bool:
     """A repetition loop after the answer, cut by the token limit in the middle of an item."""
-    if draft.repeat is not None or not draft.items or draft.json_layout in (
-        "pretty_array",
-        "fenced_array",
-        "pretty_objects",
+    if (
+        draft.repeat is not None
+        or not draft.items
+        or draft.json_layout
+        in (
+            "pretty_array",
+            "fenced_array",
+            "pretty_objects",
+        )
     ):
         return False
     draft.repeat = "loop"
@@ -666,6 +676,7 @@ def measure(samples: Sequence[Sample], profile: str = "strict") -> dict[str, Any
     """Per habit, per number of habits and overall: the tallies, and the worst examples."""
     tasks = {name: sdeparse.load_task(name) for name in TASKS}
     by_habit: dict[str, Tally] = {}
+    alone: dict[str, Tally] = {}
     by_count: dict[int, Tally] = {}
     overall = Tally()
     examples: list[dict[str, Any]] = []
@@ -677,6 +688,8 @@ def measure(samples: Sequence[Sample], profile: str = "strict") -> dict[str, Any
         by_count.setdefault(len(s.habits), Tally()).add(t)
         for h in s.habits:
             by_habit.setdefault(h, Tally()).add(t)
+        if len(s.habits) == 1:
+            alone.setdefault(s.habits[0], Tally()).add(t)
         if t.wrong and len(examples) < 10:
             examples.append(
                 {
@@ -692,6 +705,7 @@ def measure(samples: Sequence[Sample], profile: str = "strict") -> dict[str, Any
         "profile": profile,
         "overall": overall.to_dict(),
         "by_habit": {h: by_habit[h].to_dict() for h in HABITS if h in by_habit},
+        "by_habit_alone": {h: alone[h].to_dict() for h in HABITS if h in alone},
         "by_count": {str(k): by_count[k].to_dict() for k in sorted(by_count)},
         "wrong_examples": examples,
     }
@@ -699,16 +713,24 @@ def measure(samples: Sequence[Sample], profile: str = "strict") -> dict[str, Any
 
 def table(report: dict[str, Any]) -> str:
     """The report as a text table."""
-    head = f"{'habit':<22}{'outputs':>8}{'recovered':>11}{'wrong':>7}{'guessed':>9}{'flagged':>9}"
+    head = (
+        f"{'habit':<22}{'outputs':>8}{'recovered':>11}{'wrong':>7}{'guessed':>9}{'flagged':>9}"
+        f"{'alone: n':>10}{'recovered':>11}{'wrong':>7}"
+    )
     lines = [head, "-" * len(head)]
 
-    def row(name: str, d: dict[str, Any]) -> str:
-        return (
+    def row(name: str, d: dict[str, Any], a: dict[str, Any] | None = None) -> str:
+        text = (
             f"{name:<22}{d['outputs']:>8}{d['recovered_share']:>11.1%}{d['wrong']:>7}"
             f"{d['guessed']:>9}{d['flagged_share']:>9.1%}"
         )
+        if a is not None:
+            text += f"{a['outputs']:>10}{a['recovered_share']:>11.1%}{a['wrong']:>7}"
+        return text
 
-    lines += [row(h, d) for h, d in report["by_habit"].items()]
+    alone = report["by_habit_alone"]
+    empty = Tally().to_dict()
+    lines += [row(h, d, alone.get(h, empty)) for h, d in report["by_habit"].items()]
     lines.append("-" * len(head))
     lines += [row(f"{k} habit(s) at once", d) for k, d in report["by_count"].items()]
     lines.append(row("all", report["overall"]))
@@ -729,7 +751,8 @@ def run(n: int, seed: int, as_json: bool = False) -> dict[str, Any]:
         print(
             "recovered = recoverable aspects given their gold; wrong = confident wrong labels "
             "(must be 0); guessed = unrecoverable aspects given a label that is the gold by "
-            "chance; flagged = outputs counted as wrongly formatted"
+            "chance; flagged = outputs counted as wrongly formatted; alone = the outputs with "
+            "that habit only"
         )
         print(table(report))
     return report

@@ -1352,11 +1352,15 @@ class Combined:
         return tuple(op.name for op in self.ops)
 
 
+#: A text no operator reads as an answer: what an operator writes from it, it writes from nothing.
+_SENTINEL = "#"
+
+
 def _from_nothing(op: Corruption, task: Task, design: Design, state: object) -> str | None:
-    """What `op` writes from the empty text with the random state it was given."""
+    """What `op` writes from a text holding no answer, with the random state it was given."""
     probe = random.Random()
     probe.setstate(state)  # type: ignore[arg-type]
-    return op.apply("", task, design, probe)
+    return op.apply(_SENTINEL, task, design, probe)
 
 
 def combine(
