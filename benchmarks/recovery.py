@@ -4,7 +4,10 @@ Builds a deterministic corpus: per task, N random label sets rendered in random 
 corrupted by one operator of sdeparse.testing. Prints (a) the operators and codes covered,
 (b) the share of aspects recovered when only recoverable operators are used, and (c) over all
 operators, the share recovered among aspects whose true label was still in the text, plus how
-many aspects got a confident wrong label (should be 0). Run: python benchmarks/recovery.py
+many aspects got a confident wrong label (should be 0); (d) the same for two or three operators
+applied at once (`testing.combine`). Then (e) the habits corpus
+(`habits.py`): outputs written the way current chat and reasoning models write, measured the
+same way per habit. Run: python benchmarks/recovery.py [--habits N]
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import random
 
 import sdeparse
 from sdeparse import Design
-from sdeparse.testing import CORRUPTIONS, corrupt
+from sdeparse.testing import CORRUPTIONS, combine, corrupt
 
 
 def _still_in_text(aspect: str, label: str, text: str, task, design) -> bool:
@@ -69,12 +72,48 @@ def run(per_task: int, seed: int) -> None:
         )
 
 
+def run_combined(per_task: int, seed: int) -> None:
+    """Two or three operators at once: outputs fully recovered when every operator was
+    recoverable, and confident wrong labels over all combinations (should be 0)."""
+    rng = random.Random(seed)
+    designs = Design.all()
+    recoverable_names = [n for n, op in CORRUPTIONS.items() if op.recoverable]
+    for mode, names in (("recoverable operators", recoverable_names), ("all operators", None)):
+        outputs = exact = wrong = 0
+        for task_name in sdeparse.BUILTIN_TASKS:
+            task = sdeparse.load_task(task_name)
+            for _ in range(per_task):
+                design = rng.choice(designs)
+                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
+                text = sdeparse.render(labels, task, design, dict.fromkeys(labels, "提到了"))
+                out = combine(text, task, design, rng, rng.choice((2, 3)), names)
+                if out is None or len(out.ops) < 2:
+                    continue
+                outputs += 1
+                got = sdeparse.parse(out.text, task, design).labels
+                exact += got == labels
+                wrong += sum(got[a] not in (t, task.placeholder) for a, t in labels.items())
+        print(
+            f"2-3 {mode} at once: {outputs} outputs; fully recovered "
+            f"{exact / max(outputs, 1):.2%}; confident wrong labels: {wrong}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-task", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--habits", type=int, default=2000, help="outputs of the habits corpus (0: skip it)"
+    )
     args = parser.parse_args()
     run(args.per_task, args.seed)
+    run_combined(args.per_task // 2, args.seed)
+    if args.habits:
+        import habits  # benchmarks/ is on the path when this file runs as a script
+
+        print()
+        habits.run(args.habits, args.seed)
 
 
 if __name__ == "__main__":

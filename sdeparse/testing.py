@@ -1460,6 +1460,80 @@ def corrupt(
     return None
 
 
+# ---- combined corruptions (habits part) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Combined:
+    """Several operators applied one after another: the final `text`, the operators in the order
+    applied and the text after each of them (`steps[-1] == text`)."""
+
+    text: str
+    ops: tuple[Corruption, ...]
+    steps: tuple[str, ...]
+
+    @property
+    def recoverable(self) -> bool:
+        """Whether every operator applied keeps the truth recoverable under strict."""
+        return all(op.recoverable for op in self.ops)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(op.name for op in self.ops)
+
+
+#: A text no operator reads as an answer: what an operator writes from it, it writes from nothing.
+_SENTINEL = "#"
+
+
+def _from_nothing(op: Corruption, task: Task, design: Design, state: object) -> str | None:
+    """What `op` writes from a text holding no answer, with the random state it was given."""
+    probe = random.Random()
+    probe.setstate(state)  # type: ignore[arg-type]
+    return op.apply(_SENTINEL, task, design, probe)
+
+
+def combine(
+    text: str,
+    task: Task,
+    design: Design,
+    rng: random.Random,
+    k: int = 2,
+    names: Sequence[str] | None = None,
+) -> Combined | None:
+    """Apply up to `k` different operators (of `names`) to canonical `text`, each to the previous
+    output, in a random order; None when none applies.
+
+    Models make several slips at once. Most operators read the text as canonical, so after the
+    first slip many no longer apply: those are skipped (each operator is tried once, so this
+    ends), as is an operator that gives back a text seen before (a slip undoing another). After
+    the first, an operator whose output does not depend on its input (the empty output, only
+    whitespace, items written from nothing because the text no longer reads as canonical) is
+    skipped too: it would erase the earlier slips rather than add to them."""
+    options = applicable(design, names)
+    rng.shuffle(options)
+    seen = {text}
+    ops: list[Corruption] = []
+    steps: list[str] = []
+    current = text
+    for op in options:
+        if len(ops) >= k:
+            break
+        state = rng.getstate()
+        out = op.apply(current, task, design, rng)
+        if out is None or out in seen:
+            continue
+        if ops and (not out.strip() or out == _from_nothing(op, task, design, state)):
+            continue
+        seen.add(out)
+        ops.append(op)
+        steps.append(out)
+        current = out
+    if not ops:
+        return None
+    return Combined(current, tuple(ops), tuple(steps))
+
+
 # ---- extraction tasks -------------------------------------------------------------------------
 #
 # The operators below take a canonical rendering of an extraction task
