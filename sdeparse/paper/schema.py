@@ -79,9 +79,10 @@ def paper_rules(task: Task) -> tuple[tuple[str, str], ...]:
     return paper_rules_of(task).labels
 
 
-def paper_label(task: Task, value: str) -> str:
+def paper_label(task: Task, value: str, rules: PaperRules | None = None) -> str:
     """Rules 5 and 6: the first contained rule substring decides, else the placeholder."""
-    rules = paper_rules_of(task)
+    if rules is None:
+        rules = paper_rules_of(task)
     if rules.fold_values:
         value = value.casefold()
     for sub, label in rules.labels:
@@ -101,6 +102,6 @@ def paper_fill(task: Task, pairs: Mapping[str, str]) -> dict[str, str]:
             if name not in raw and any(word in key for word in words):
                 raw[name] = value
     return {
-        name: paper_label(task, raw[name]) if name in raw else task.placeholder
+        name: paper_label(task, raw[name], rules) if name in raw else task.placeholder
         for name in task.aspect_names
     }
