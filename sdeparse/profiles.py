@@ -3,7 +3,8 @@
 ``strict`` (the default) hides nothing: the labels are the careful repair's, and an output is
 wrongly formatted when any diagnostic is a warning or an error. ``paper`` reproduces the
 released evaluation of Guo et al. (2024) for labels and the format-error decision, so the
-figures compare with the paper's; the diagnostics are reported all the same.
+figures compare with the paper's; the diagnostics are reported all the same. Its rules are
+read from the task, so it applies to any task (`sdeparse.paper.schema` says how).
 """
 
 from __future__ import annotations

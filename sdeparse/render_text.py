@@ -16,7 +16,6 @@ from fractions import Fraction
 from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import ALL_CODES, Code
 from .scoring import ClassificationScorer, ExtractionScorer, Scorer, metrics
 from .scoring import extraction as span_metrics
 
@@ -127,10 +126,7 @@ def _(scorer: ClassificationScorer) -> list[str]:
         "Confusion matrix, all aspects pooled (rows gold, columns predicted)",
         table(
             ["gold \\ pred", *labels, "total"],
-            [
-                [label, *(str(x) for x in pooled[i]), str(rows[i])]
-                for i, label in enumerate(labels)
-            ]
+            [[label, *(str(x) for x in pooled[i]), str(rows[i])] for i, label in enumerate(labels)]
             + [["total", *(str(c) for c in cols), str(sum(rows))]],
             [False] + [True] * (len(labels) + 1),
         ),
@@ -202,6 +198,14 @@ def _(scorer: ExtractionScorer) -> tuple[list[Column], list[Column]]:
 
 
 # ---- the envelope's parts and the pages ---------------------------------------------------------
+def severity_cell(counts: dict[str, int]) -> str:
+    """The severity column of one code: the severity when every output raised it with the same
+    one, else the outputs by severity, worst first (``error 12 · warning 3``)."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    return " · ".join(f"{severity} {count}" for severity, count in counts.items())
+
+
 def _diagnostics(r: Report) -> list[str]:
     if not r.codes:
         return ["Diagnostics: none", ""]
@@ -213,7 +217,7 @@ def _diagnostics(r: Report) -> list[str]:
             [
                 [
                     c,
-                    ALL_CODES[Code(c)].severity.value if c in ALL_CODES else "?",
+                    severity_cell(r.severities(c)) or "?",
                     str(r.codes[c]),
                     _lines(r.code_lines.get(c, []), r.codes[c]),
                 ]

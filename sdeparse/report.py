@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .diagnostics import ALL_CODES, Code
+from .diagnostics import ALL_CODES, Code, Severity
 from .profiles import LabelSource, get_profile
 from .render_text import render_summary, render_text
 from .result import ParseResult
@@ -38,6 +38,8 @@ __all__ = [
     "DEFAULT_SCORER",
     "INPUT_ERROR_KINDS",
     "Report",
+    "SEVERITY_ORDER",
+    "UNRECORDED",
     "code_order",
     "render_summary",
     "render_text",
@@ -59,6 +61,19 @@ INPUT_ERROR_KINDS = (
     "not_a_string",
     "blank_line",
 )
+
+
+#: The order of severities in reports: the worst first.
+SEVERITY_ORDER = tuple(sorted(Severity, key=lambda s: -s.rank))
+
+#: The severity key of outputs counted by a report dict that predates per-severity counts.
+UNRECORDED = "unrecorded"
+
+
+def severity_order(severity: str) -> tuple[int, str]:
+    """Sort key listing severities worst first, unknown keys (such as UNRECORDED) last."""
+    values = [s.value for s in SEVERITY_ORDER]
+    return (values.index(severity), "") if severity in values else (len(values), severity)
 
 
 def code_order(code: str) -> tuple[int, str]:
@@ -93,6 +108,9 @@ class Report:
     n: int = 0
     format_errors: int = 0
     codes: dict[str, int] = field(default_factory=dict)
+    #: per code, the outputs carrying it by the worst severity it was raised with in that
+    #: output (so each code's counts sum to `codes[code]`)
+    code_severities: dict[str, dict[str, int]] = field(default_factory=dict)
     code_lines: dict[str, list[int]] = field(default_factory=dict)
     format_error_lines: list[int] = field(default_factory=list)
     gold_errors: int = 0
@@ -143,8 +161,15 @@ class Report:
             self.format_errors += 1
             if len(self.format_error_lines) < self.samples:
                 self.format_error_lines.append(line)
+        worst: dict[str, Severity] = {}
+        for diagnostic in result.diagnostics:
+            seen = worst.get(diagnostic.code)
+            if seen is None or diagnostic.severity.rank > seen.rank:
+                worst[diagnostic.code] = diagnostic.severity
         for code in result.codes:
             self.codes[code] = self.codes.get(code, 0) + 1
+            by_severity = self.code_severities.setdefault(code, {})
+            by_severity[worst[code].value] = by_severity.get(worst[code].value, 0) + 1
             lines = self.code_lines.setdefault(code, [])
             if len(lines) < self.samples:
                 lines.append(line)
@@ -197,6 +222,10 @@ class Report:
         self.scorer.update(other.scorer)
         for code, count in other.codes.items():
             self.codes[code] = self.codes.get(code, 0) + count
+        for code, counts in other.code_severities.items():
+            mine = self.code_severities.setdefault(code, {})
+            for severity, count in counts.items():
+                mine[severity] = mine.get(severity, 0) + count
         for code, lines in other.code_lines.items():
             self.code_lines[code] = _keep_first(self.code_lines.get(code, []), lines, self.samples)
         self.format_error_lines = _keep_first(
@@ -250,6 +279,12 @@ class Report:
     def ordered_codes(self) -> list[str]:
         """The codes seen, in the order of the CODES catalogue (unknown codes last)."""
         return sorted(self.codes, key=code_order)
+
+    def severities(self, code: str) -> dict[str, int]:
+        """The outputs carrying `code`, by the worst severity it was raised with in each output,
+        worst first (zero counts left out)."""
+        counts = self.code_severities.get(code, {})
+        return {s: counts[s] for s in sorted(counts, key=severity_order) if counts[s]}
 
     # The figures of a classification task, read from its scorer (the names Report always had).
     @property
@@ -346,6 +381,7 @@ class Report:
                 "format_error_rate": metrics.to_float(self.format_error_rate),
                 "format_error_lines": list(self.format_error_lines),
                 "codes": {code: self.codes[code] for code in self.ordered_codes()},
+                "code_severities": {code: self.severities(code) for code in self.ordered_codes()},
                 "code_lines": {
                     code: list(self.code_lines.get(code, [])) for code in self.ordered_codes()
                 },
@@ -388,6 +424,7 @@ class Report:
             n=data["n"],
             format_errors=data["format_errors"],
             codes=dict(data["codes"]),
+            code_severities=_code_severities(data),
             code_lines={c: list(v) for c, v in data.get("code_lines", {}).items()},
             format_error_lines=list(data.get("format_error_lines", [])),
             gold_errors=data["gold_errors"],
@@ -402,3 +439,17 @@ class Report:
     def to_text(self) -> str:
         """The readable terminal report of one file."""
         return render_text(self)
+
+
+def _code_severities(data: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """The per-severity counts of a report dict; outputs a dict written before severities were
+    counted does not attribute to one are kept under UNRECORDED (never under a guessed one)."""
+    given = data.get("code_severities", {})
+    out: dict[str, dict[str, int]] = {}
+    for code, count in data["codes"].items():
+        counts = {str(s): int(n) for s, n in given.get(code, {}).items() if n}
+        missing = count - sum(counts.values())
+        if missing > 0:
+            counts[UNRECORDED] = counts.get(UNRECORDED, 0) + missing
+        out[code] = counts
+    return out

@@ -186,6 +186,26 @@ def test_jobs_give_identical_reports(tmp_path):
     assert len(par) == 3060
 
 
+def test_jobs_give_byte_identical_severity_counts(tmp_path):
+    texts = [
+        "食品评价：正面\n食品评价：负面",
+        "食品评价：正面\n食品评价：正面",
+        "食品评价正面",
+        "食品评价:正面",
+    ]
+    target = sdeparse.render(dict.fromkeys(ASPECTS, "未提及"), "masa-d1", "lines")
+    big = tmp_path / "sev.jsonl"
+    with big.open("w", encoding="utf-8") as out:
+        for k in range(2000):
+            rec = {"prompt": "", "target": target, "prediction": texts[k % 4]}
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    one = evaluate_file(big, "masa-d1", "lines", jobs=1)
+    two = evaluate_file(big, "masa-d1", "lines", jobs=2)
+    assert dumps(two.to_dict()) == dumps(one.to_dict())
+    assert set(one.code_severities["duplicate_aspect"]) == {"error", "warning"}
+    assert set(one.code_severities["punctuation"]) == {"warning", "info"}
+
+
 def test_jobs_strict_input_stops_at_the_first_bad_line(tmp_path):
     big = tmp_path / "big.jsonl"
     good = EXAMPLE.read_bytes()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sdeparse
+from sdeparse.paper import paper_decide
+from sdeparse.paper.schema import paper_rules, paper_rules_of
 
 D1 = sdeparse.load_task("masa-d1")
 D2 = sdeparse.load_task("masa-d2")
@@ -257,3 +260,118 @@ def test_flat_lines_written_by_hand_are_read_as_the_syntax_tree_reads_them(membe
         for key, value in members
     ) + "}"
     assert _dict_literal(line) == _dict_from_tree(line.strip())
+
+
+# ---- the paper's rules for any task (see README, Profiles) --------------------------------------
+# The released script knew only MASA; for another task its rules are read from the task: its own
+# punctuation (marks without their spaces, keys and values stripped when the marks carry spaces),
+# aspect names as keywords when none are given, rules derived from the labels (longest first)
+# when the task gives none, and case-insensitive matching for keywords and rules in letters.
+
+EN = sdeparse.load_task("restaurant-en")
+GADGETS = sdeparse.load_task(Path(__file__).parent / "fixtures" / "paper" / "gadgets.toml")
+CLASSIFICATION_TASKS = [sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS]
+DESIGNS = sdeparse.Design.all()
+
+
+def filled(task, **given):
+    """Every aspect of the task: the given labels, the task's placeholder elsewhere."""
+    return {a: given.get(a, task.placeholder) for a in task.aspect_names}
+
+
+def _assert_paper_reads_canonical(task, design, truth):
+    text = sdeparse.render(truth, task, design)
+    labels, error = paper_decide(text, task, design)  # the script's reading, no fast path
+    assert labels == truth, (design, text)
+    assert error is (text == ""), (design, text)  # only the empty OU answer is an error
+    assert sdeparse.parse(text, task, design, profile="paper").labels == truth
+
+
+@pytest.mark.parametrize("task", [EN, GADGETS], ids=["restaurant-en", "gadgets"])
+@pytest.mark.parametrize("design", DESIGNS, ids=[str(d) for d in DESIGNS])
+def test_canonical_outputs_give_the_truth_under_paper(task, design):
+    cycle = task.label_names * len(task.aspect_names)
+    for shift in range(len(task.label_names)):
+        truth = dict(zip(task.aspect_names, cycle[shift:], strict=False))
+        _assert_paper_reads_canonical(task, design, truth)
+    _assert_paper_reads_canonical(task, design, filled(task))
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_paper_reads_every_rendering_of_every_builtin_task(data):
+    task = data.draw(st.sampled_from(CLASSIFICATION_TASKS), label="task")
+    design = data.draw(st.sampled_from(DESIGNS), label="design")
+    truth = {a: data.draw(st.sampled_from(task.label_names), label=a) for a in task.aspect_names}
+    _assert_paper_reads_canonical(task, design, truth)
+
+
+@pytest.mark.parametrize(
+    ("task", "design", "text", "given", "error"),
+    [
+        # the released code splits at the mark; the task's spaces around it are no part of
+        # the code, so numeric codes read
+        (EN, "natural+numeric", "food: 1, price: -1", {"food": "positive", "price": "negative"},
+         False),
+        (EN, "natural+numeric", "food:1,price:-1.", {"food": "positive", "price": "negative"},
+         False),
+        (EN, "lines+numeric", "food: 1\nprice:  -1 ", {"food": "positive", "price": "negative"},
+         False),
+        # an unknown code is still a split error that drops its pair (rule 2)
+        (EN, "natural+numeric", "food: 1, price: 5", {"food": "positive"}, True),
+        (EN, "natural+numeric", "food: positive", {}, True),
+        # keywords and label rules in letters match case-insensitively
+        (EN, "natural", "Food: Positive", {"food": "positive"}, False),
+        (EN, "lines", "FOOD: NEGATIVE\nDrinks: Neutral", {"food": "negative", "drinks": "neutral"},
+         False),
+        (EN, "json", '{"aspect": "Food", "sentiment": "Positive"}', {"food": "positive"}, False),
+        # keywords are substrings (rule 4), synonyms and contains are rules (rule 5)
+        (EN, "natural", "food quality: good, drink menu: mixed.",
+         {"food": "positive", "drinks": "neutral"}, False),
+        # longest rule first: "not mentioned" is tried before anything it contains
+        (EN, "natural", "price: not mentioned, service: very positive",
+         {"service": "positive"}, False),
+        # a piece without the mark is a split error, the rest is kept (rule 1)
+        (EN, "natural", "food: positive, tasty, price: negative",
+         {"food": "positive", "price": "negative"}, True),
+        # the custom task: its own marks, aspect names as keywords, capitalised labels
+        (GADGETS, "natural+numeric", "battery life = 1 | price tag = -1",
+         {"Battery Life": "Good", "Price Tag": "Poor"}, False),
+        (GADGETS, "natural", "BATTERY LIFE = GREAT | Screen = so-so | the price tag = quite poor!",
+         {"Battery Life": "Good", "Screen": "Fair", "Price Tag": "Poor"}, False),
+        (GADGETS, "lines", "support=AWFUL\nscreen =good", {"Support": "Poor", "Screen": "Good"},
+         False),
+        # its pair separator is |, not the comma: one piece, value "Good, Screen" -> Good
+        (GADGETS, "natural", "Support = Good, Screen = Poor", {"Support": "Good"}, False),
+        # an alias is no keyword (the script matches keywords only)
+        (GADGETS, "natural", "cost = Poor | Screen = Fair", {"Screen": "Fair"}, False),
+    ],
+)  # fmt: skip
+def test_paper_rules_beyond_masa(task, design, text, given, error):
+    result = sdeparse.parse(text, task, design, profile="paper")
+    assert result.labels == filled(task, **given)
+    assert result.is_format_error is error
+
+
+def test_derived_rules_are_the_labels_longest_first():
+    rules = paper_rules(GADGETS)
+    assert [len(sub) for sub, _ in rules] == sorted((len(sub) for sub, _ in rules), reverse=True)
+    assert dict(rules) == {
+        "not said": "Absent", "absent": "Absent", "great": "Good", "so-so": "Fair",
+        "awful": "Poor", "good": "Good", "fair": "Fair", "poor": "Poor",
+    }  # fmt: skip
+    for task in [*CLASSIFICATION_TASKS, GADGETS]:
+        for label in task.label_names:  # each label's own name maps to itself
+            assert sdeparse.paper.paper_label(task, label) == label
+            assert sdeparse.paper.paper_label(task, label.upper()) == label
+
+
+def test_masa_keeps_the_scripts_own_rules():
+    for task in (D1, D2, sdeparse.load_task("masa-all")):
+        rules = paper_rules_of(task)
+        assert rules.labels == task.paper_label_rules
+        assert not (rules.fold_keys or rules.fold_values or rules.spaced)
+        assert rules.keywords == tuple((a.name, a.keywords) for a in task.aspects)
+    # no spaces stripped for MASA: a space before a numeric code still drops the pair
+    result = sdeparse.parse("食品评价： 1，价格水平：-1。", D1, "natural+numeric", profile="paper")
+    assert result.labels == full(D1, 价格水平="负面") and result.is_format_error

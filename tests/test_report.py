@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sdeparse
 from sdeparse import Report
@@ -103,7 +105,8 @@ def test_to_dict_keys_in_their_published_order():
     # `sdeparse eval --json` prints this dict: the envelope and the scorer interleave as always
     assert list(empty().to_dict()) == [
         "file", "task", "design", "profile", "records", "n", "format_errors",
-        "format_error_rate", "format_error_lines", "codes", "code_lines", "accuracy", "kappa",
+        "format_error_rate", "format_error_lines", "codes", "code_severities", "code_lines",
+        "accuracy", "kappa",
         "confusion", "per_class", "sentence_correct", "gold_errors", "gold_error_samples",
         "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
         "error_samples",
@@ -147,3 +150,80 @@ def test_table_alignment_counts_wide_characters():
     from sdeparse.render_text import _width
 
     assert len({_width(row) for row in rows}) == 1
+
+
+# ---- severities as raised -----------------------------------------------------------------------
+# duplicate_aspect is a warning when the repeat agrees and an error when it conflicts;
+# punctuation is info for an ASCII colon and a warning for a missing one.
+CONFLICT = "食品评价：正面\n食品评价：负面"
+AGREE = "食品评价：正面\n食品评价：正面"
+NO_COLON = "食品评价正面"
+ASCII_COLON = "食品评价:正面"
+MIXED = "食品评价正面\n饮品评价:正面"  # punctuation raised twice: warning and info
+SEVERITY_TEXTS = [CONFLICT, AGREE, NO_COLON, ASCII_COLON, MIXED, "食品评价：正面"]
+
+
+def test_severity_counts_are_those_raised():
+    r = empty()
+    for line, text in enumerate([CONFLICT, AGREE, AGREE, NO_COLON, ASCII_COLON, MIXED], 1):
+        add(r, line, labels(), text)
+    d = r.to_dict()
+    assert d["code_severities"]["duplicate_aspect"] == {"error": 1, "warning": 2}
+    # one count per output, by the worst severity the code had in that output
+    assert d["code_severities"]["punctuation"] == {"warning": 2, "info": 1}
+    assert d["code_severities"]["missing_aspect"] == {"error": 6}
+    assert all(sum(d["code_severities"][c].values()) == d["codes"][c] for c in d["codes"])
+    assert list(d["code_severities"]) == list(d["codes"])  # catalogue order, like codes
+    rows = {ln.split()[0]: ln for ln in render_text(r).splitlines() if ln.startswith("  ")}
+    assert "error 1 · warning 2" in rows["duplicate_aspect"]
+    assert "warning 2 · info 1" in rows["punctuation"]
+    assert rows["missing_aspect"].split()[1:3] == ["error", "6"]
+
+
+def test_a_code_raised_above_its_usual_severity_shows_as_raised():
+    r = empty()
+    add(r, 1, labels(食品评价="正面"), AGREE)
+    assert sdeparse.Code.DUPLICATE_ASPECT.severity.value == "warning"
+    assert r.severities("duplicate_aspect") == {"warning": 1}
+    r2 = empty()
+    add(r2, 1, labels(), CONFLICT)
+    line = next(ln for ln in render_text(r2).splitlines() if "duplicate_aspect" in ln)
+    assert line.split()[1] == "error"  # not the catalogue's default "warning"
+
+
+def test_severities_survive_json_and_old_dicts_are_not_guessed():
+    r = empty()
+    for line, text in enumerate(SEVERITY_TEXTS, 1):
+        add(r, line, labels(), text)
+    back = Report.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert back == r and back.code_severities == r.code_severities
+    old = r.to_dict()
+    del old["code_severities"]  # a report written before severities were counted
+    legacy = Report.from_dict(old)
+    assert legacy.severities("duplicate_aspect") == {"unrecorded": 2}
+    merged = legacy + back
+    assert merged.severities("duplicate_aspect") == {"error": 1, "warning": 1, "unrecorded": 2}
+    assert "unrecorded" in render_text(legacy)
+
+
+@given(
+    st.lists(st.sampled_from(SEVERITY_TEXTS), max_size=12),
+    st.integers(0, 12),
+    st.integers(0, 12),
+)
+@settings(max_examples=40, deadline=None)
+def test_severity_counts_merge_exactly(texts, i, j):
+    i, j = sorted((min(i, len(texts)), min(j, len(texts))))
+    parts = []
+    for lo, hi in ((0, i), (i, j), (j, len(texts))):
+        part = empty()
+        for line in range(lo, hi):
+            add(part, line + 1, labels(), texts[line])
+        parts.append(part)
+    whole = empty()
+    for line, text in enumerate(texts, 1):
+        add(whole, line, labels(), text)
+    a, b, c = parts
+    assert ((a + b) + c).to_dict() == (a + (b + c)).to_dict() == whole.to_dict()
+    assert (c + a + b) == whole
+    assert json.dumps((a + b + c).to_dict()) == json.dumps(whole.to_dict())

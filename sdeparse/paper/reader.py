@@ -11,6 +11,11 @@ Deliberate differences from the released script (its known faults):
 * a non-string 情感 or 方面 value in a dict line (a number, a list) maps to the placeholder
   (the script would crash or mis-map on it);
 * numeric codes in JSON designs (ours, not the paper's) are mapped like rule 2.
+
+For a task other than MASA the rules are read with the task's own punctuation: its key-value
+mark, pair separator and terminator without their spaces, and, when those marks carry spaces
+(``": "``, ``", "``), keys and values stripped of surrounding whitespace, so that
+``food: 1, price: -1`` reads as the script reads ``食品评价：1，价格水平：-1``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from math import isfinite
 
 from ..design import Design, Format
 from ..task import Task
+from .schema import paper_rules_of
 
 _LITERAL_NODES = (
     ast.Constant,
@@ -59,12 +65,15 @@ def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
         )
     error = False
     pairs: dict[str, str] = {}
+    spaced = paper_rules_of(task).spaced
     for piece in pieces:
         parts = piece.split(colon)
         if len(parts) < 2:
             error = True
             continue
         key, value = parts[0], parts[1]
+        if spaced:  # the spaces the task's own marks carry (": ", ", ") are no part of either
+            key, value = key.strip(), value.strip()
         if design.numeric_labels:
             mapped = task.label_for_code(value)
             if mapped is None:
