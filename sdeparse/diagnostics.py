@@ -57,6 +57,8 @@ class Code(StrEnum):
     MISSING_FIELD = "missing_field"
     ASPECT_ORDER = "aspect_order"
     UNEXPECTED_PLACEHOLDER = "unexpected_placeholder"
+    # jsonhabits: JSON written by other habits
+    JSON_KEY = "json_key"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -251,6 +253,14 @@ CODES: dict[Code, CodeInfo] = {
             "OU design: an unmentioned aspect printed with the "
             "placeholder instead of being left out",
             "食品评价：中性，饮品评价：未提及。 (OU)",
+        ),
+        # jsonhabits: JSON written by other habits
+        CodeInfo(
+            Code.JSON_KEY,
+            WARNING,
+            "JSON keys spelled otherwise — another language or case (aspect/sentiment for "
+            "方面/情感, Aspect) — recognised by what their values are",
+            '{"aspect": "食品评价", "sentiment": "中性"}',
         ),
     )
 }
