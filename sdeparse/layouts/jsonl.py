@@ -1209,8 +1209,9 @@ def _rekey(
     """The object's fields with keys spelled otherwise (another language, another case) read
     as the task's keys, and one json_key warning when any was. A key equal to a missing task
     key up to case and spaces is that key; otherwise the members are told by their values: the
-    one naming an aspect is the aspect, the one naming a label the label, and (CoT, R-CoT) the
-    one left the description; common key names break ties. Nothing unique, no renaming (and no
+    one naming an aspect is the aspect, the one naming a label the label (or, when no value
+    names one, the one member under a label's name), and (CoT, R-CoT) the one left the
+    description; common key names break ties. Nothing unique, no renaming (and no
     value-based renaming at all unless the aspect is then known): the object is read as
     written."""
     keys = task.json_keys
@@ -1243,10 +1244,10 @@ def _rekey(
             _ASPECT_NAMES,
         )
     if keys.label in missing:
-        label = _one(
-            [f for f in left if vocabulary.value_kind(f.value) is not ValueKind.NONE],
-            _LABEL_NAMES,
-        )
+        labelled = [f for f in left if vocabulary.value_kind(f.value) is not ValueKind.NONE]
+        # no value names a label: the one member under a label's name holds it (the schema
+        # then finds it invalid, cut off or ambiguous; nothing is guessed)
+        label = _one(labelled or [f for f in left if _squash(f.key) in _LABEL_NAMES], _LABEL_NAMES)
     if aspect is not None and aspect is label:
         aspect = label = None
     if aspect is not None:
