@@ -61,6 +61,8 @@ class Code(StrEnum):
     UNASSERTED_LABEL = "unasserted_label"
     LABEL_NOTE = "label_note"
     REPEATED_ANSWER = "repeated_answer"
+    # jsonhabits: JSON written by other habits
+    JSON_KEY = "json_key"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -277,6 +279,14 @@ CODES: dict[Code, CodeInfo] = {
             "the whole answer given again, or repeated until the token limit cut it; the "
             "first copy is read",
             "食品评价：正面，价格水平：负面，食品评价：正面，价格水平：负面，食品",
+        ),
+        # jsonhabits: JSON written by other habits
+        CodeInfo(
+            Code.JSON_KEY,
+            WARNING,
+            "JSON keys spelled otherwise — another language or case (aspect/sentiment for "
+            "方面/情感, Aspect) — recognised by what their values are",
+            '{"aspect": "食品评价", "sentiment": "中性"}',
         ),
     )
 }

@@ -956,6 +956,66 @@ def _without(field_of: Callable[[Task], str]) -> Apply:
     return run
 
 
+# ---- jsonhabits: JSON written by other habits ------------------------------------------
+
+_ENGLISH_KEYS = ("aspect", "sentiment", "description")
+_CHINESE_KEYS = ("方面", "情感", "描述")
+
+
+def _other_language_keys(task: Task) -> dict[str, str]:
+    """The task's JSON keys in the other language: English for Chinese ones, and back."""
+    keys = task.json_keys
+    own = (keys.aspect, keys.label, keys.description)
+    other = _CHINESE_KEYS if all(k.isascii() for k in own) else _ENGLISH_KEYS
+    return dict(zip(own, other, strict=True))
+
+
+def _capitalized_keys(task: Task) -> dict[str, str]:
+    """Capitalised English keys (Aspect, Sentiment, Description) for the task's own."""
+    keys = task.json_keys
+    own = (keys.aspect, keys.label, keys.description)
+    english = own if all(k.isascii() for k in own) else _ENGLISH_KEYS
+    return {k: e[:1].upper() + e[1:] for k, e in zip(own, english, strict=True)}
+
+
+def _json_keys_as(rename: Callable[[Task], dict[str, str]]) -> Apply:
+    """Every object written with its keys renamed."""
+
+    def run(text, task, design, rng):
+        units = _read(text, task, design)
+        if not units:
+            return None
+        names = rename(task)
+        return "\n".join(_dump({names.get(k, k): v for k, v in u.items()}) for u in units)
+
+    return run
+
+
+def _pretty_objects(text, task, design, rng):
+    """Each object pretty-printed (indent 2) over several lines."""
+    units = _read(text, task, design)
+    if not units:
+        return None
+    return "\n".join(json.dumps(u, ensure_ascii=False, indent=2) for u in units)
+
+
+def _pretty_array(text, task, design, rng):
+    """The objects as one pretty-printed array (indent 2), in a ```json fence or not."""
+    units = _read(text, task, design)
+    if not units:
+        return None
+    body = json.dumps(units, ensure_ascii=False, indent=2)
+    return f"```json\n{body}\n```" if rng.random() < 0.5 else body
+
+
+def _comma_after_objects(text, task, design, rng):
+    """A comma after every object, the last one too."""
+    units = _read(text, task, design)
+    if not units:
+        return None
+    return "\n".join(_dump(u) + "," for u in units)
+
+
 # ---- registry ---------------------------------------------------------------------------
 
 
@@ -1430,6 +1490,47 @@ _ALL_OPS = (
         _edit(_add_placeholder),
         omit=True,
         doc="OU: an unmentioned aspect printed with the placeholder",
+    ),
+    # jsonhabits: JSON written by other habits
+    _c(
+        "english_json_keys",
+        "json_key",
+        True,
+        JSONS,
+        _json_keys_as(_other_language_keys),
+        doc="JSON keys in the other language (aspect/sentiment for 方面/情感, and back)",
+    ),
+    _c(
+        "capitalized_json_keys",
+        "json_key",
+        True,
+        JSONS,
+        _json_keys_as(_capitalized_keys),
+        doc="capitalised English JSON keys (Aspect, Sentiment)",
+    ),
+    _c(
+        "pretty_objects",
+        "punctuation",
+        True,
+        JSONS,
+        _pretty_objects,
+        doc="each object pretty-printed over several lines",
+    ),
+    _c(
+        "pretty_array",
+        "format_mismatch",
+        True,
+        JSONS,
+        _pretty_array,
+        doc="one pretty-printed JSON array, in a ```json fence or not",
+    ),
+    _c(
+        "comma_after_objects",
+        "json_syntax",
+        True,
+        JSONS,
+        _comma_after_objects,
+        doc="a comma after every object, the last one too",
     ),
 )
 

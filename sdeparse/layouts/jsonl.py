@@ -94,6 +94,9 @@ class _Field:
     value: str = ""
     value_span: Span | None = None
     value_open: bool = False
+    #: The json_syntax diagnostic of a bare number under a key that is not the label's: a
+    #: numeric label's right spelling once the key is recognised as the label's (`_rekey`).
+    number_slip: Diagnostic | None = None
 
     @property
     def has_value(self) -> bool:
@@ -261,7 +264,10 @@ class _Reader(Transformer[Any, list[Any]]):
     def _value(self, fld: _Field, tok: _Token, diags: list[Diagnostic]) -> None:
         """Give `fld` the value `tok` (a number is the right spelling of a numeric label)."""
         numeric_ok = self.numeric and fld.key == self.number_key
+        before = len(diags)
         fld.value = self._decode(tok, "value", diags, numeric_ok)
+        if self.numeric and not numeric_ok and tok.type == "NUMBER" and len(diags) > before:
+            fld.number_slip = diags[-1]
         fld.value_span = (tok.start_pos, tok.end_pos)
         fld.value_open = tok.type == "OPEN_STRING"
 
@@ -626,6 +632,7 @@ class _Reader(Transformer[Any, list[Any]]):
             reading.shapes.add(Shape.JSON_ARRAY)
         content_end = len(text.rstrip())
         items = reading.records
+        drop: set[int] = set()
         for index, obj in enumerate(objects):
             if index and expected:
                 gap = text[objects[index - 1].end : obj.start]
@@ -650,8 +657,11 @@ class _Reader(Transformer[Any, list[Any]]):
                     expected,
                     reading.shapes,
                     at_end=obj.end >= content_end,
+                    drop=drop,
                 )
             )
+        if drop:
+            diags[:] = [d for d in diags if id(d) not in drop]
         if (
             expected
             and objects
@@ -988,17 +998,22 @@ def _object_items(
     expected: bool,
     shapes: set[Shape],
     at_end: bool,
+    drop: set[int],
 ) -> list[Record]:
+    """The records of one object, with the diagnostics of its fields (keys in other
+    spellings are first recognised by `_rekey`; `drop` collects the ids of diagnostics the
+    recognition withdrew)."""
     keys = task.json_keys
     found: dict[str, _Field] = {}
     others: list[_Field] = []
-    for fld in obj.fields:
+    before = len(diags)
+    fields = _rekey(obj, task, design, vocabulary, diags, drop)
+    for fld in fields:
         if fld.key in (keys.aspect, keys.label, keys.description):
             found[fld.key] = fld
         else:
             others.append(fld)
     items: list[Record] = []
-    before = len(diags)
     #: The object itself is in another layout (a mapping, CoT fields in the wrong design or
     #: order): that is reported once by detection, and its spacing is not compared.
     other_shape = False
@@ -1024,6 +1039,16 @@ def _object_items(
             others = [f for f in others if f not in mapped]
         elif not obj.fields and obj.closed:
             diags.add(Code.EMPTY_ITEM, obj.start, obj.end, "empty object", "skipped")
+        elif _wrapper(text, obj):
+            names = ", ".join(repr(f.key) for f in obj.fields)
+            diags.add(
+                Code.EXTRA_TEXT,
+                obj.start,
+                obj.end,
+                f"a wrapper object {names} around the objects",
+                "read the objects inside",
+            )
+            others = []
         elif not (at_end and not obj.closed):
             diags.add(
                 Code.MALFORMED_ITEM,
@@ -1121,7 +1146,7 @@ def _object_items(
             shapes.add(Shape.DESCRIPTIONS)
             other_shape = other_shape or not design.has_description
             if label is not None:
-                order = [f.key for f in obj.fields]
+                order = [f.key for f in fields]
                 desc_first = order.index(keys.description) < order.index(keys.label)
                 shapes.add(Shape.COT_ORDER if desc_first else Shape.RCOT_ORDER)
                 if design.has_description and desc_first != (design.format == "cot"):
@@ -1146,6 +1171,134 @@ def _object_items(
                 "ignored",
             )
     return items
+
+
+#: Key names models commonly write for each field; they break ties between members whose
+#: values could play the same part, but never name a part by themselves.
+_ASPECT_NAMES = frozenset(("aspect", "category", "target", "方面", "维度"))
+_LABEL_NAMES = frozenset(("sentiment", "polarity", "label", "情感", "情绪", "评价"))
+_DESCRIPTION_NAMES = frozenset(
+    ("description", "reason", "rationale", "explanation", "描述", "理由", "原因")
+)
+
+
+_NOT_ASPECTS = (KeyKind.UNKNOWN, KeyKind.TEMPLATE)
+
+
+def _squash(key: str) -> str:
+    """A key without its case and spaces, for comparing key names."""
+    return "".join(key.split()).casefold()
+
+
+def _one(candidates: list[_Field], names: frozenset[str]) -> _Field | None:
+    """The one candidate, or the one whose key is a common name for the part; else None."""
+    if len(candidates) == 1:
+        return candidates[0]
+    named = [f for f in candidates if _squash(f.key) in names]
+    return named[0] if len(named) == 1 else None
+
+
+def _rekey(
+    obj: _Object,
+    task: Task,
+    design: Design,
+    vocabulary: Vocabulary,
+    diags: Diagnostics,
+    drop: set[int],
+) -> list[_Field]:
+    """The object's fields with keys spelled otherwise (another language, another case) read
+    as the task's keys, and one json_key warning when any was. A key equal to a missing task
+    key up to case and spaces is that key; otherwise the members are told by their values: the
+    one naming an aspect is the aspect, the one naming a label the label (or, when no value
+    names one, the one member under a label's name), and (CoT, R-CoT) the one left the
+    description; common key names break ties. Nothing unique, no renaming (and no
+    value-based renaming at all unless the aspect is then known): the object is read as
+    written."""
+    keys = task.json_keys
+    roles = (keys.aspect, keys.label, keys.description)
+    fields = obj.fields
+    present = {f.key for f in fields if f.key in roles}
+    if (
+        keys.aspect in present
+        and keys.label in present
+        and (keys.description in present or not design.has_description)
+    ):
+        return fields
+    free = [f for f in fields if f.key not in roles and not vocabulary.key_kind(f.key).names_slot]
+    if not free:
+        return fields
+    renamed: dict[int, str] = {}
+    for role in roles:
+        if role in present:
+            continue
+        same = [f for f in free if _squash(f.key) == _squash(role)]
+        if len(same) == 1:
+            renamed[id(same[0])] = role
+    by_name = dict(renamed)
+    missing = [role for role in roles if role not in present and role not in renamed.values()]
+    left = [f for f in free if id(f) not in renamed and f.has_value]
+    aspect = label = None
+    if keys.aspect in missing:
+        aspect = _one(
+            [f for f in left if vocabulary.key_kind(f.value) not in _NOT_ASPECTS],
+            _ASPECT_NAMES,
+        )
+    if keys.label in missing:
+        labelled = [f for f in left if vocabulary.value_kind(f.value) is not ValueKind.NONE]
+        # no value names a label: the one member under a label's name holds it (the schema
+        # then finds it invalid, cut off or ambiguous; nothing is guessed)
+        label = _one(labelled or [f for f in left if _squash(f.key) in _LABEL_NAMES], _LABEL_NAMES)
+    if aspect is not None and aspect is label:
+        aspect = label = None
+    if aspect is not None:
+        renamed[id(aspect)] = keys.aspect
+    if label is not None:
+        renamed[id(label)] = keys.label
+    if keys.description in missing:
+        rest = [f for f in left if id(f) not in renamed]
+        if not design.has_description:
+            rest = [f for f in rest if _squash(f.key) in _DESCRIPTION_NAMES]
+        desc = _one(rest, _DESCRIPTION_NAMES)
+        if desc is not None:
+            renamed[id(desc)] = keys.description
+    if keys.aspect not in present and keys.aspect not in renamed.values():
+        renamed = by_name  # the aspect unknown: the values tell nothing safely
+    if not renamed:
+        return fields
+    out: list[_Field] = []
+    spelled: list[_Field] = []
+    for f in fields:
+        meant = renamed.get(id(f))
+        if meant is None:
+            out.append(f)
+            continue
+        spelled.append(f)
+        out.append(replace(f, key=meant, number_slip=None))
+        if meant == keys.label and design.numeric_labels and f.number_slip is not None:
+            drop.add(id(f.number_slip))
+    start = min(f.key_start for f in spelled)
+    end = max(f.key_end for f in spelled)
+    written = ", ".join(repr(f.key) for f in spelled)
+    trained = ", ".join(repr(renamed[id(f)]) for f in spelled)
+    diags.add(
+        Code.JSON_KEY,
+        start,
+        end,
+        f"JSON keys {written} where {trained} were trained",
+        "recognised by their values" if len(by_name) < len(renamed) else "read as the task's keys",
+    )
+    return out
+
+
+def _wrapper(text: str, obj: _Object) -> bool:
+    """Whether the object is a wrapper around an array of objects (``{"results": [``): open,
+    its keys without values, an array bracket last."""
+    return (
+        not obj.closed
+        and bool(obj.fields)
+        and not any(f.has_value for f in obj.fields)
+        and text[obj.start : obj.end].rstrip().endswith("[")
+    )
 
 
 def _description_field(found: _Field | None) -> Field | None:
