@@ -34,6 +34,13 @@ from .task import Task
 TOKEN_MAX = 40
 #: the longest text emphasis marks may enclose (one line)
 EMPHASIS_MAX = 200
+#: findings removed at most; past them (a long output of junk) the rest is read as it is
+MAX_FINDINGS = 20_000
+#: notes of one kind reported one by one; the rest of that kind share one note
+NOTES_PER_KIND = 50
+#: table rows rewritten at most, and the rows whose cells are asked which column holds labels
+MAX_ROWS = 2_000
+JUDGED_ROWS = 64
 
 _NAMED_TOKENS = (
     r"</s>|<s>|<eos>|<bos>|<pad>|<end_of_turn>|<start_of_turn>(?:model|user)?"
@@ -63,9 +70,13 @@ _EMPHASIS = re.compile(
     rf"|(?<![`\w])(?P<m3>`)[^`\n]{{1,{EMPHASIS_MAX}}}`(?!`)"
     rf"|(?<![*A-Za-z0-9])(?P<m4>\*)(?=[^\s*])[^*\n]{{1,{EMPHASIS_MAX}}}(?<=[^\s*])\*(?![*A-Za-z0-9])"
 )
-_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
-#: a JSON string on one line (lines starting with { or [ only)
+_TABLE_RULE = re.compile(
+    r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.MULTILINE
+)
+_BAR = re.compile(r"\|")
+#: a JSON string on one line, and where JSON may start on a line
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_JSON_OPENING = re.compile(r"^[^{\[\n]*[{\[]", re.MULTILINE)
 #: the cheap test: something any step below could act on
 _TRIGGER = re.compile(
     rf"<\|[^\n]{{0,{TOKEN_MAX + 40}}}\|>|{_NAMED_TOKENS}|</?(?:think|thinking|reasoning)>"
@@ -126,14 +137,45 @@ class _Edits:
         i = bisect_right(self.claimed, (start, 1 << 62))
         self.claimed.insert(i, (start, end))
 
+    @property
+    def full(self) -> bool:
+        """Whether MAX_FINDINGS were taken (the later steps then stop)."""
+        return len(self.notes) >= MAX_FINDINGS
+
     def add(self, edits: list[_Edit], note: Diagnostic, region: tuple[int, int]) -> bool:
         """Take the edits of one finding if its region is free; False when it is not."""
-        if not self.free(*region):
+        if self.full or not self.free(*region):
             return False
         self.claim(*region)
         self.edits.extend(edit for edit in edits if edit.end > edit.start or edit.insert)
         self.notes.append(note)
         return True
+
+    def grouped_notes(self) -> tuple[Diagnostic, ...]:
+        """The notes in text order, past NOTES_PER_KIND of one kind (code, severity, repair)
+        one note for the rest of that kind."""
+        kept: list[Diagnostic] = []
+        rest: dict[tuple[Code, Severity, str], list[Diagnostic]] = {}
+        counts: dict[tuple[Code, Severity, str], int] = {}
+        for note in sorted(self.notes, key=lambda d: (d.start, d.end)):
+            kind = (note.code, note.severity, note.repair)
+            counts[kind] = counts.get(kind, 0) + 1
+            if counts[kind] <= NOTES_PER_KIND:
+                kept.append(note)
+            else:
+                rest.setdefault(kind, []).append(note)
+        for (code, severity, repair), notes in rest.items():
+            kept.append(
+                make(
+                    code,
+                    notes[0].start,
+                    notes[-1].end,
+                    f"{len(notes):,} more like the one before: " + notes[0].message,
+                    repair,
+                    severity,
+                )
+            )
+        return tuple(sorted(kept, key=lambda d: (d.start, d.end)))
 
 
 def unwrap(text: str, task: Task, design: Design, vocabulary: Vocabulary) -> Unwrapped | None:
@@ -164,20 +206,16 @@ def _inside(strings: list[tuple[int, int]], pos: int) -> bool:
 
 
 def _json_strings(text: str) -> list[tuple[int, int]]:
-    """The double-quoted strings of the lines that start (after spaces) with { or [: the
-    JSON layouts' strings, whose contents are the model's own words."""
+    """The double-quoted strings of each line from its first { or [ on: the JSON layouts'
+    strings, whose contents are the model's own words (a think block or a token may come
+    before the object on its line)."""
     found: list[tuple[int, int]] = []
     if '"' not in text:
         return found
-    at = 0
-    size = len(text)
-    while at < size:
-        end = text.find("\n", at)
-        end = size if end < 0 else end
-        head = text[at : min(end, at + 64)].lstrip()
-        if head[:1] in ("{", "["):
-            found.extend(m.span() for m in _STRING.finditer(text, at, end))
-        at = end + 1
+    for opening in _JSON_OPENING.finditer(text):
+        end = text.find("\n", opening.end())
+        end = len(text) if end < 0 else end
+        found.extend(match.span() for match in _STRING.finditer(text, opening.end() - 1, end))
     return found
 
 
@@ -189,6 +227,8 @@ def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None
     open_end = 0
     seen_close = False
     for match in _THINK_TAG.finditer(text):
+        if found.full:
+            break
         start, end = match.span()
         if _inside(strings, start):
             continue
@@ -257,6 +297,8 @@ def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None
 def _tokens(text: str, strings: list[tuple[int, int]], found: _Edits) -> None:
     """End-of-sequence and chat-template tokens, wherever they are outside JSON strings."""
     for match in _TOKEN.finditer(text):
+        if found.full:
+            return
         start, end = match.span()
         if _inside(strings, start):
             continue
@@ -276,6 +318,8 @@ def _tokens(text: str, strings: list[tuple[int, int]], found: _Edits) -> None:
 def _line_marks(text: str, found: _Edits) -> None:
     """Bullets, numbering and heading marks at the start of a line."""
     for match in _LINE_MARK.finditer(text):
+        if found.full:
+            return
         kind = match.lastgroup or "bullet"
         start, end = match.span(kind)
         lead = match.start()
@@ -302,6 +346,8 @@ def _emphasis(text: str, task: Task, strings: list[tuple[int, int]], found: _Edi
         r'"(?:' + re.escape(keys.aspect) + "|" + re.escape(keys.label) + r')"\s*:\s*"$'
     )
     for match in _EMPHASIS.finditer(text):
+        if found.full:
+            return
         kind = match.lastgroup or "m1"
         start, end = match.span()
         width = len(match.group(kind))
@@ -309,7 +355,7 @@ def _emphasis(text: str, task: Task, strings: list[tuple[int, int]], found: _Edi
             i = bisect_right(strings, (start, 1 << 62)) - 1
             if i < 0 or strings[i] != (start - 1, end + 1):
                 continue  # inside a string, and not the whole of it
-            line = text.rfind("\n", 0, start) + 1
+            line = text.rfind("\n", max(0, start - 80), start) + 1
             if field_heads.search(text[max(line, start - 80) : start]) is None:
                 continue  # a description (or another field): the model's own words
         inner = text[start + width : end - width]
@@ -333,44 +379,37 @@ def _tables(
     task's colon, joined as the design joins its pairs."""
     if "|" not in text or "-" not in text:
         return
-    lines = _lines(text)
-    i = 1
-    while i < len(lines):
-        start, end = lines[i]
-        if "|" not in text[start:end] or _TABLE_RULE.fullmatch(text, start, end) is None:
-            i += 1
+    after = 0  # where the last table ended
+    for rule in _TABLE_RULE.finditer(text):
+        if found.full:
+            return
+        start, end = rule.span()
+        if start < after or "|" not in rule.group() or start == 0:
             continue
-        head_start, head_end = lines[i - 1]
-        if "|" not in text[head_start:head_end]:
-            i += 1
+        head_start = text.rfind("\n", 0, start - 1) + 1
+        if "|" not in text[head_start : start - 1]:
             continue
-        rows = []
-        j = i + 1
-        while j < len(lines) and "|" in text[lines[j][0] : lines[j][1]]:
-            cells = _cells(text, *lines[j])
+        rows: list[list[tuple[int, int]]] = []
+        at = end + 1
+        last = end
+        while at <= len(text) and len(rows) < MAX_ROWS:
+            stop = text.find("\n", at)
+            stop = len(text) if stop < 0 else stop
+            cells = _cells(text, at, stop) if "|" in text[at:stop] else []
             if not cells:
                 break
             rows.append(cells)
-            j += 1
+            last = stop
+            at = stop + 1
+        after = last
         if rows:
-            _table(text, task, design, vocabulary, found, (head_start, lines[j - 1][1]), rows)
-        i = j + 1
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    """[start, end) of every line (without its line break)."""
-    spans = []
-    at = 0
-    for line in text.split("\n"):
-        spans.append((at, at + len(line)))
-        at += len(line) + 1
-    return spans
+            _table(text, task, design, vocabulary, found, (head_start, last), rows)
 
 
 def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The cells of a table row, each [start, end) without its spaces; [] when it has fewer
     than two."""
-    bars = [k for k in range(start, end) if text[k] == "|"]
+    bars = [match.start() for match in _BAR.finditer(text, start, end)]
     lead = text[start:end].lstrip(" \t")
     trail = text[start:end].rstrip(" \t")
     bounds = bars
@@ -428,11 +467,13 @@ def _table(
 
 def _value_column(text: str, vocabulary: Vocabulary, rows: list[list[tuple[int, int]]]) -> int:
     """The column whose every cell names a label (a label as written or a synonym first, then
-    any text holding one); when no single column does, the second."""
-    width = min(len(cells) for cells in rows)
+    any text holding one), judged on the first JUDGED_ROWS rows; when no single column does,
+    the second."""
+    judged = rows[:JUDGED_ROWS]
+    width = min(len(cells) for cells in judged)
     strict = (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM)
     kinds = [
-        [vocabulary.value_kind(text[a:b]) for a, b in (cells[c] for cells in rows)]
+        [vocabulary.value_kind(text[a:b]) for a, b in (cells[c] for cells in judged)]
         for c in range(width)
     ]
     for accepted in (strict, (*strict, ValueKind.CONTAINS)):
@@ -476,7 +517,7 @@ def _apply(text: str, found: _Edits) -> Unwrapped:
     keep(text[at:], at, len(text))
     if not starts:
         starts, origins, ends = [0], [len(text)], [len(text)]
-    notes = tuple(sorted(found.notes, key=lambda d: (d.start, d.end)))
+    notes = found.grouped_notes()
     return Unwrapped("".join(pieces), tuple(starts), tuple(origins), tuple(ends), notes)
 
 
