@@ -38,7 +38,8 @@ EMPHASIS_MAX = 200
 MAX_FINDINGS = 20_000
 #: notes of one kind reported one by one; the rest of that kind share one note
 NOTES_PER_KIND = 50
-#: table rows rewritten at most, and the rows whose cells are asked which column holds labels
+#: table rows rewritten at most (all tables together), and the rows whose cells are asked which
+#: column holds labels
 MAX_ROWS = 2_000
 JUDGED_ROWS = 64
 
@@ -380,8 +381,9 @@ def _tables(
     if "|" not in text or "-" not in text:
         return
     after = 0  # where the last table ended
+    budget = MAX_ROWS
     for rule in _TABLE_RULE.finditer(text):
-        if found.full:
+        if found.full or budget <= 0:
             return
         start, end = rule.span()
         if start < after or "|" not in rule.group() or start == 0:
@@ -392,7 +394,7 @@ def _tables(
         rows: list[list[tuple[int, int]]] = []
         at = end + 1
         last = end
-        while at <= len(text) and len(rows) < MAX_ROWS:
+        while at <= len(text) and len(rows) < budget:
             stop = text.find("\n", at)
             stop = len(text) if stop < 0 else stop
             cells = _cells(text, at, stop) if "|" in text[at:stop] else []
@@ -402,6 +404,7 @@ def _tables(
             last = stop
             at = stop + 1
         after = last
+        budget -= len(rows)
         if rows:
             _table(text, task, design, vocabulary, found, (head_start, last), rows)
 
