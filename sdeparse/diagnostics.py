@@ -63,6 +63,10 @@ class Code(StrEnum):
     REPEATED_ANSWER = "repeated_answer"
     # jsonhabits: JSON written by other habits
     JSON_KEY = "json_key"
+    # unwrap: chat wrappers and markdown decoration removed before reading (unwrap.py)
+    SPECIAL_TOKEN = "special_token"
+    REASONING_BLOCK = "reasoning_block"
+    MARKDOWN = "markdown"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -288,6 +292,29 @@ CODES: dict[Code, CodeInfo] = {
             "方面/情感, Aspect) — recognised by what their values are",
             '{"aspect": "食品评价", "sentiment": "中性"}',
         ),
+        # unwrap: chat wrappers and markdown decoration removed before reading (unwrap.py)
+        CodeInfo(
+            Code.SPECIAL_TOKEN,
+            INFO,
+            "end-of-sequence or chat-template tokens left in the output (</s>, <|im_end|>, "
+            "<|im_start|>assistant, <|eot_id|>, [/INST], any <|…|>); removed",
+            "食品评价：中性，...，停车方便程度：未提及。</s>",
+        ),
+        CodeInfo(
+            Code.REASONING_BLOCK,
+            INFO,
+            "a closed <think> (<thinking>, <reasoning>) block, or reasoning ended by a lone "
+            "</think>, before the answer; removed (warning when <think> is never closed: only "
+            "the tag is removed and the rest read)",
+            "<think>食物好吃……</think>食品评价：正面，...",
+        ),
+        CodeInfo(
+            Code.MARKDOWN,
+            WARNING,
+            "markdown decoration: list bullets or numbering, heading marks, bold, italic or "
+            "code marks, a table of the pairs (read one pair per row); removed",
+            "- **食品评价**：正面",
+        ),
     )
 }
 
@@ -296,7 +323,8 @@ CODES: dict[Code, CodeInfo] = {
 #: meaning carries over: empty_output, truncated, format_mismatch, punctuation, json_syntax,
 #: extra_text, empty_item, missing_aspect for a type absent from a PU design, aspect_order,
 #: unexpected_placeholder, label_kind_mismatch for a type written as its code or the reverse,
-#: duplicate_aspect for a type given twice where one item per type was trained).
+#: duplicate_aspect for a type given twice where one item per type was trained; and the
+#: unwrap codes special_token, reasoning_block and markdown).
 EXTRACTION_CODES: dict[Code, CodeInfo] = {
     info.code: info
     for info in (

@@ -65,31 +65,34 @@ class FoldRules:
     words: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """The reduced text, where each kept stretch came from, and the notes on the cuts."""
+class Spliced:
+    """Position mapping of a text made of stretches of an original (fold.py cuts, unwrap.py
+    removes and rewrites): the i-th stretch starts at `starts[i]` in the new text and at
+    `origins[i]` in the original. A stretch written anew (unwrap's inserted marks) is mapped
+    onto the original text it replaces, clamped by `limit`. Mixed into frozen dataclasses
+    that define the two tuples."""
 
-    text: str
-    #: start of each kept stretch in `text`, and where it starts in the original
+    __slots__ = ()
     starts: tuple[int, ...]
     origins: tuple[int, ...]
-    notes: tuple[Diagnostic, ...]
-    #: the part not read at all ([start, end) of the original), after MAX_ITEMS spellings
-    unread: tuple[int, int] | None = None
-    #: the slot spellings (casefolded) written there
-    unread_names: frozenset[str] = frozenset()
+
+    def limit(self, index: int) -> int | None:
+        """The original end of stretch `index` where a position must stop (None: no bound)."""
+        return None
 
     def position(self, pos: int, end: bool = False) -> int:
-        """The original offset of `pos` in the reduced text (an end maps to the end of the
+        """The original offset of `pos` in the new text (an end maps to the end of the
         stretch it closes, not to the start of the next one)."""
         index = (bisect_left(self.starts, pos) if end else bisect_right(self.starts, pos)) - 1
         index = max(index, 0)
-        return self.origins[index] + pos - self.starts[index]
+        mapped = self.origins[index] + pos - self.starts[index]
+        bound = self.limit(index)
+        return mapped if bound is None else min(mapped, bound)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """An original [start, end) for a reduced one."""
+        """An original [start, end) for a new one."""
         first = self.position(start)
-        return first, (first if end <= start else self.position(end, end=True))
+        return first, (first if end <= start else max(first, self.position(end, end=True)))
 
     def diagnostic(self, diag: Diagnostic) -> Diagnostic:
         start, end = self.span(diag.start, diag.end)
@@ -108,6 +111,21 @@ class Folded:
     def _field(self, field: Field) -> Field:
         start, end = self.span(field.start, field.end)
         return Field(field.text, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class Folded(Spliced):
+    """The reduced text, where each kept stretch came from, and the notes on the cuts."""
+
+    text: str
+    #: start of each kept stretch in `text`, and where it starts in the original
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
+    notes: tuple[Diagnostic, ...]
+    #: the part not read at all ([start, end) of the original), after MAX_ITEMS spellings
+    unread: tuple[int, int] | None = None
+    #: the slot spellings (casefolded) written there
+    unread_names: frozenset[str] = frozenset()
 
 
 class Folder:

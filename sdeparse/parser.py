@@ -23,6 +23,7 @@ from .render import check_design
 from .result import ParseResult
 from .schemas import Prediction, schema_for
 from .task import Task, TaskKind, load_task
+from .unwrap import unwrap
 
 
 class Parser:
@@ -105,7 +106,21 @@ class Parser:
     def diagnose(
         self, text: str, source: str | None = None
     ) -> tuple[Prediction, list[Diagnostic]]:
-        """The full reading, whatever the text: the schema's prediction and every diagnostic."""
+        """The full reading, whatever the text: the schema's prediction and every diagnostic.
+        A chat wrapper or markdown decoration (unwrap.py) is removed first; the rest is read
+        as usual and every diagnostic mapped back to the original text."""
+        unwrapped = unwrap(text, self.task, self.design, self.schema)
+        if unwrapped is None:
+            return self._diagnose(text, source)
+        prediction, inner = self._diagnose(unwrapped.text, source)
+        diags = Diagnostics(map(unwrapped.diagnostic, inner))
+        diags.extend(unwrapped.notes)
+        return prediction, diags.sorted()
+
+    def _diagnose(
+        self, text: str, source: str | None = None
+    ) -> tuple[Prediction, list[Diagnostic]]:
+        """The reading of a text without its wrapper (see `diagnose`)."""
         diags = Diagnostics()
         design = self.design
         if not text.strip():

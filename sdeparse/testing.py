@@ -1016,6 +1016,126 @@ def _comma_after_objects(text, task, design, rng):
     return "\n".join(_dump(u) + "," for u in units)
 
 
+# ---- unwrap: chat wrappers and markdown decoration (unwrap.py) ---------------------------
+
+_EOS_TOKENS = (
+    "</s>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<eos>", "<end_of_turn>",
+    "<|end_of_text|>",
+)
+_CHAT_WRAPS = (
+    ("<|im_start|>assistant\n", "<|im_end|>"),
+    ("<|start_header_id|>assistant<|end_header_id|>\n\n", "<|eot_id|>"),
+    ("[/INST] ", "</s>"),
+    ("<start_of_turn>model\n", "<end_of_turn>"),
+    ("<|assistant|>\n", "<|end|>"),
+    ("<s>", "</s>"),
+)
+
+
+def _reasoning_text(text: str, task: Task, rng: random.Random) -> str:
+    """A few words of reasoning that name an aspect and a label (never read as the answer)."""
+    aspect, label = _pick(rng, task.aspect_names), _pick(rng, task.label_names)
+    if _ascii(task):
+        return f"The review is about the {aspect}; maybe {label}? Check: {aspect}: {label}"
+    return f"评论提到了{aspect}，可能是{label}。检查一下：{aspect}：{label}"
+
+
+def _think_block(text, task, design, rng):
+    if not text:
+        return None
+    thought = _reasoning_text(text, task, rng)
+    form = rng.randrange(4)
+    if form == 0:
+        return f"<think>\n{thought}\n</think>\n\n{text}"
+    if form == 1:
+        name = _pick(rng, ["thinking", "reasoning"])
+        return f"<{name}>{thought}</{name}>\n{text}"
+    if form == 2:
+        return f"<think>\n\n</think>\n\n{text}"
+    return f"{thought}\n</think>\n\n{text}"  # the template opened the block in the prompt
+
+
+def _think_unclosed(text, task, design, rng):
+    return f"<think>\n{text}" if text else None
+
+
+def _eos_token(text, task, design, rng):
+    return text + _pick(rng, ["", "\n"]) + _pick(rng, _EOS_TOKENS)
+
+
+def _chat_tokens(text, task, design, rng):
+    head, tail = _pick(rng, _CHAT_WRAPS)
+    return head + text + tail + _pick(rng, ["", "\n<|endoftext|>"])
+
+
+def _line_prefix(marks: Callable[[int, random.Random], str]) -> Apply:
+    """Every line of the answer prefixed by a list mark (the i-th line by marks(i))."""
+
+    def run(text, task, design, rng):
+        if not text:
+            return None
+        return "\n".join(marks(i, rng) + line for i, line in enumerate(text.split("\n")))
+
+    return run
+
+
+def _bullet(i: int, rng: random.Random) -> str:
+    return "+ " if i % 2 else _pick(rng, ["- ", "* ", "• "])
+
+
+def _number(i: int, rng: random.Random) -> str:
+    return (f"{i + 1}. ", f"{i + 1}) ", f"({i + 1}) ", f"{i + 1}、")[i % 4]
+
+
+def _decorate(on_key: bool, marks: Sequence[str]) -> Apply:
+    """The aspect names (or the labels) of some items wrapped in emphasis marks."""
+
+    def run(text, task, design, rng):
+        units = _read(text, task, design)
+        if not units:
+            return None
+        field = task.json_keys.aspect if on_key else task.json_keys.label
+        mark = _pick(rng, marks)
+        chosen = [i for i in range(len(units)) if rng.random() < 0.6] or [0]
+        for i in chosen:
+            value = units[i][field]
+            if design.is_json and isinstance(value, int):
+                return _write_marked(units, task, i, field, mark)
+            units[i][field] = f"{mark}{value}{mark}"
+        return _write(units, task, design)
+
+    return run
+
+
+def _write_marked(units: list[Unit], task: Task, i: int, field: str, mark: str) -> str:
+    """JSON lines with a numeric label wrapped in marks outside any string (``**1**``)."""
+    lines = [_dump(u) for u in units]
+    value = units[i][field]
+    head = json.dumps(field, ensure_ascii=False) + ": "
+    lines[i] = lines[i].replace(f"{head}{value}", f"{head}{mark}{value}{mark}", 1)
+    return "\n".join(lines)
+
+
+def _heading(text, task, design, rng):
+    if not text:
+        return None
+    title = _pick(rng, ["Result", "Answer"] if _ascii(task) else ["结果", "分析结果"])
+    if design.format == "natural" and rng.random() < 0.5:
+        return "### " + text  # the heading is the answer itself
+    return f"## {title}\n{text}" if design.format != "natural" else f"# {text}"
+
+
+def _markdown_table(text, task, design, rng):
+    units = _read(text, task, design)
+    if not units:
+        return None
+    keys = task.json_keys
+    header = _pick(rng, [(keys.aspect, keys.label), ("Aspect", "Sentiment"), ("方面", "情感")])
+    rows = [f"| {u[keys.aspect]} | {u[keys.label]} |" for u in units]
+    rule = _pick(rng, ["|---|---|", "| --- | --- |", "|:---|:---:|"])
+    return "\n".join([f"| {header[0]} | {header[1]} |", rule, *rows])
+
+
 # ---- registry ---------------------------------------------------------------------------
 
 
@@ -1235,7 +1355,7 @@ _ALL_OPS = (
         _on_some_lines(_extra_field),
         doc="an unexpected JSON field",
     ),
-    _c("list_marker", "extra_text", True, {"lines"}, _list_marker, doc="- before each line"),
+    _c("list_marker", "markdown", True, {"lines"}, _list_marker, doc="- before each line"),
     _c("double_separator", "empty_item", True, {"natural"}, _double_separator, doc="，，"),
     _c(
         "blank_line",
@@ -1532,6 +1652,28 @@ _ALL_OPS = (
         _comma_after_objects,
         doc="a comma after every object, the last one too",
     ),
+    # unwrap: chat wrappers and markdown decoration (unwrap.py)
+    _c("think_block", "reasoning_block", True, ALL, _think_block,
+       doc="a <think> block before the answer, or reasoning ended by a lone </think>"),
+    _c("think_unclosed", "reasoning_block", True, ALL, _think_unclosed,
+       doc="<think> opened and never closed before the answer"),
+    _c("eos_token", "special_token", True, ALL, _eos_token,
+       doc="an end-of-sequence token after the answer (</s>, <|im_end|>, <|eot_id|>...)"),
+    _c("chat_tokens", "special_token", True, ALL, _chat_tokens,
+       doc="the answer inside a chat template's turn tokens"),
+    _c("bullets", "markdown", True, {"lines"} | JSONS, _line_prefix(_bullet),
+       doc="a list bullet before each line"),
+    _c("numbering", "markdown", True, {"lines"} | JSONS, _line_prefix(_number),
+       doc="1. / 1) / (1) / 1、 before each line"),
+    _c("bold_names", "markdown", True, ALL, _decorate(True, ["**", "__"]),
+       doc="aspect names in bold"),
+    _c("bold_labels", "markdown", True, ALL, _decorate(False, ["**", "*"]),
+       doc="labels in bold or italics"),
+    _c("backticks", "markdown", True, PAIRS, _decorate(True, ["`"]),
+       doc="aspect names as inline code"),
+    _c("heading", "markdown", True, ALL, _heading, doc="a markdown heading line or marks"),
+    _c("markdown_table", "markdown", True, ALL, _markdown_table,
+       doc="the pairs as a markdown table"),
 )
 
 #: Every operator by name.
