@@ -57,6 +57,8 @@ class Code(StrEnum):
     MISSING_FIELD = "missing_field"
     ASPECT_ORDER = "aspect_order"
     UNEXPECTED_PLACEHOLDER = "unexpected_placeholder"
+    # prose: pairs written as sentences or joined by words (layouts/pairs.py)
+    PROSE_PAIR = "prose_pair"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -251,6 +253,14 @@ CODES: dict[Code, CodeInfo] = {
             "OU design: an unmentioned aspect printed with the "
             "placeholder instead of being left out",
             "食品评价：中性，饮品评价：未提及。 (OU)",
+        ),
+        # prose: pairs written as sentences or joined by words (layouts/pairs.py)
+        CodeInfo(
+            Code.PROSE_PAIR,
+            WARNING,
+            "a pair written as a sentence (食品评价为正面, food is positive) or pairs joined "
+            "by words (和, and) instead of the separator; read as pairs",
+            "食品评价为正面，饮品评价：未提及和价格水平：负面",
         ),
     )
 }
