@@ -321,6 +321,7 @@ class PairsReader(Transformer):
         self._merges: dict[str, tuple[int, int, int, int] | None] = {}
         spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
         self._patterns = prose_patterns(tuple(spellings))
+        self._anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
 
     # ---- pieces, bottom-up: one method per rule ------------------------------------------
     def key(self, children: list[Token]) -> Span | None:
@@ -762,25 +763,22 @@ class PairsReader(Transformer):
         (``食品评价正面饮品评价``: a pair whose colon and separator are both missing): the end
         of the first aspect, the label's start and end, the second aspect's start; None when
         the key is anything else, or splits in more than one way."""
-        vocabulary = self.vocabulary
-        if vocabulary.key_kind(key) is not KeyKind.VARIANT:
+        vocabulary, patterns = self.vocabulary, self._patterns
+        head = patterns.head.match(key) if patterns is not None else None
+        if head is None or vocabulary.key_kind(key) in (KeyKind.EXACT, KeyKind.TEMPLATE):
             return None
+        first = head.end()
         folded = key.casefold()
-        aspects = _longest_first(tuple(a.casefold() for a in vocabulary.anchor_spellings if a))
         found: set[tuple[int, int, int, int]] = set()
-        for first in aspects:
-            if not folded.startswith(first):
+        for second in self._anchors:
+            at = len(folded) - len(second)
+            if at <= first or not folded.endswith(second):
                 continue
-            for second in aspects:
-                at = len(folded) - len(second)
-                if at <= len(first) or not folded.endswith(second):
-                    continue
-                middle = key[len(first) : at]
-                label = middle.strip()
-                if label and vocabulary.value_kind(label) in _LABEL_KINDS:
-                    lead = len(middle) - len(middle.lstrip())
-                    begin = len(first) + lead
-                    found.add((len(first), begin, begin + len(label), at))
+            middle = key[first:at]
+            label = middle.strip()
+            if label and vocabulary.value_kind(label) in _LABEL_KINDS:
+                begin = first + len(middle) - len(middle.lstrip())
+                found.add((first, begin, begin + len(label), at))
         return found.pop() if len(found) == 1 else None
 
     def _read_no_colon(self, piece: Piece, index: int, at_end: bool) -> Record | None:
@@ -930,7 +928,8 @@ class ProsePatterns:
     matches ``[the] <aspect><copula>`` at the start of a piece; `join_colon` finds a joiner
     followed by ``<aspect>`` at the end of a field (a colon follows it), `join_copula` one
     followed by ``<aspect><copula>``. Every regex is anchored on literal alternations, with no
-    nested repetition: each position is tried once against a bounded set of words."""
+    nested repetition: each position is tried once against a bounded set of words. `head`
+    matches an aspect spelling at the start of a key."""
 
     def __init__(self, aspects: tuple[str, ...]) -> None:
         names = _alternation(aspects)
@@ -941,6 +940,7 @@ class ProsePatterns:
             rf"|\b(?:{_alternation(_WORD_JOINERS)})\b)"
         )
         then = rf"\s*(?:the\s+)?(?:{names})"
+        self.head = re.compile(f"(?:{names})", re.IGNORECASE)
         self.pair = re.compile(rf"(?:the\s+)?({names}){copula}\s*", re.IGNORECASE)
         self.join_colon = re.compile(rf"{joiner}(?={then}(?:{copula}|\Z))", re.IGNORECASE)
         self.join_copula = re.compile(rf"{joiner}(?={then}{copula})", re.IGNORECASE)
