@@ -552,27 +552,26 @@ class PairsReader(Transformer):
         return out
 
     def _joins(self, field: str, place: int) -> tuple[tuple[int, int], ...]:
-        """Where a field is cut at joiners: (start, end) of each joiner followed by a pair,
-        when the text before it is a pair's value (or, in a piece with no colon, a pair written
-        as a sentence). `place`: 0 the field is a whole piece with no colon, 1 a colon follows
-        it, 2 it ends an item."""
-        patterns, vocabulary = self._patterns, self.vocabulary
+        """Where a field is cut: (start, end) of each joiner followed by another pair, with
+        text before it. `place`: 0 the field is a whole piece with no colon, 1 a colon follows
+        it (the pair after the joiner is ``<aspect>`` then that colon; not cut when the text
+        before names an aspect too: ``食品评价和饮品评价：`` is one key naming two), 2 it ends
+        an item. The text before a cut is read as it is: a value naming no label gets the
+        placeholder, never the label of the pair after the joiner."""
+        patterns = self._patterns
         if patterns is None:
             return ()
         finder = patterns.join_colon if place == 1 else patterns.join_copula
         found: list[tuple[int, int]] = []
         pos = 0
         for match in finder.finditer(field):
-            before = field[pos : match.start()].strip()
-            if not before:
+            start = match.start()
+            if not field[pos:start].strip():
                 continue
-            if place == 0:
-                ok = self._prose(before) is not None
-            else:
-                ok = vocabulary.value_kind(before) is not ValueKind.NONE
-            if ok:
-                found.append(match.span())
-                pos = match.end()
+            if place == 1 and self.vocabulary.key_kind(field[pos:start].strip()).names_slot:
+                continue
+            found.append(match.span())
+            pos = match.end()
         return tuple(found)
 
     def _separators(
