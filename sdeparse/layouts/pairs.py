@@ -317,7 +317,7 @@ class PairsReader(Transformer):
         #: `_prose`'s answers, by word; `_joins`' answers by field, for each place of it;
         #: `_merged`'s answers, by key.
         self._proses: dict[str, tuple[int, int, int] | None] = {}
-        self._join_cache: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {})
+        self._join_cache: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
         self._merges: dict[str, tuple[int, int, int, int] | None] = {}
         spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
         self._patterns = prose_patterns(tuple(spellings))
@@ -508,15 +508,16 @@ class PairsReader(Transformer):
     def _split(self, piece: Piece) -> list[tuple[Piece, Span]] | None:
         """The piece cut where a joiner (和, and, ...) is followed by another pair, each part
         with the joiner before it (an empty span for the first); None when it holds one pair.
-        The key of an item is never cut (``食品评价和饮品评价：正面`` names two aspects)."""
+        The key of an item is cut only after a pair written as a sentence (``food is positive
+        and price: negative``; ``食品评价和饮品评价：正面`` names two aspects)."""
         parts, colons = piece.parts, piece.colons
         if self._patterns is None or piece.rule == "empty":
             return None
         cuts: list[tuple[int, int, int]] = []
         last = len(parts) - 1
-        for k in range(0 if not colons else 1, last + 1):
+        for k in range(last + 1):
             field, fs, _ = parts[k]
-            place = 0 if not colons else (1 if k < last else 2)
+            place = 0 if not colons else (3 if k == 0 else 1 if k < last else 2)
             cache = self._join_cache[place]
             found = cache.get(field)
             if found is None:
@@ -556,19 +557,23 @@ class PairsReader(Transformer):
         text before it. `place`: 0 the field is a whole piece with no colon, 1 a colon follows
         it (the pair after the joiner is ``<aspect>`` then that colon; not cut when the text
         before names an aspect too: ``食品评价和饮品评价：`` is one key naming two), 2 it ends
-        an item. The text before a cut is read as it is: a value naming no label gets the
-        placeholder, never the label of the pair after the joiner."""
+        an item, 3 it is an item's key (cut only after a pair written as a sentence). The text
+        before a cut is read as it is: a value naming no label gets the placeholder, never the
+        label of the pair after the joiner."""
         patterns = self._patterns
         if patterns is None:
             return ()
-        finder = patterns.join_colon if place == 1 else patterns.join_copula
+        finder = patterns.join_colon if place in (1, 3) else patterns.join_copula
         found: list[tuple[int, int]] = []
         pos = 0
         for match in finder.finditer(field):
             start = match.start()
-            if not field[pos:start].strip():
+            before = field[pos:start].strip()
+            if not before:
                 continue
-            if place == 1 and self.vocabulary.key_kind(field[pos:start].strip()).names_slot:
+            if place == 1 and self.vocabulary.key_kind(before).names_slot:
+                continue
+            if place == 3 and self._prose(before) is None:
                 continue
             found.append(match.span())
             pos = match.end()
