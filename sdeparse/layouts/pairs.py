@@ -556,7 +556,8 @@ class PairsReader(Transformer):
         """Where a field is cut: (start, end) of each joiner followed by another pair, with
         text before it. `place`: 0 the field is a whole piece with no colon, 1 a colon follows
         it (the pair after the joiner is ``<aspect>`` then that colon; not cut when the text
-        before names an aspect too: ``食品评价和饮品评价：`` is one key naming two), 2 it ends
+        before names an aspect and is no sentence: ``食品评价和饮品评价：`` is one key naming
+        two), 2 it ends
         an item, 3 it is an item's key (cut only after a pair written as a sentence). The text
         before a cut is read as it is: a value naming no label gets the placeholder, never the
         label of the pair after the joiner."""
@@ -571,7 +572,11 @@ class PairsReader(Transformer):
             before = field[pos:start].strip()
             if not before:
                 continue
-            if place == 1 and self.vocabulary.key_kind(before).names_slot:
+            if (
+                place == 1
+                and self.vocabulary.key_kind(before).names_slot
+                and self._prose(before) is None
+            ):
                 continue
             if place == 3 and self._prose(before) is None:
                 continue
