@@ -67,6 +67,8 @@ class Code(StrEnum):
     SPECIAL_TOKEN = "special_token"
     REASONING_BLOCK = "reasoning_block"
     MARKDOWN = "markdown"
+    # prose: pairs written as sentences or joined by words (layouts/pairs.py)
+    PROSE_PAIR = "prose_pair"
     # extraction tasks only (registered in EXTRACTION_CODES)
     MALFORMED_TUPLE = "malformed_tuple"
     UNKNOWN_TYPE = "unknown_type"
@@ -314,6 +316,14 @@ CODES: dict[Code, CodeInfo] = {
             "markdown decoration: list bullets or numbering, heading marks, bold, italic or "
             "code marks, a table of the pairs (read one pair per row); removed",
             "- **食品评价**：正面",
+        ),
+        # prose: pairs written as sentences or joined by words (layouts/pairs.py)
+        CodeInfo(
+            Code.PROSE_PAIR,
+            WARNING,
+            "a pair written as a sentence (食品评价为正面, food is positive) or pairs joined "
+            "by words (和, and) instead of the separator; read as pairs",
+            "食品评价为正面，饮品评价：未提及和价格水平：负面",
         ),
     )
 }

@@ -956,6 +956,57 @@ def _without(field_of: Callable[[Task], str]) -> Apply:
     return run
 
 
+# ---- prose: pairs written as sentences, joined by words, merged keys (layouts/pairs.py) ----
+
+
+def _prose_copula(text, task, design, rng):
+    """One pair written as a sentence: 食品评价为正面, 卫生情况是正面的, the food is positive."""
+    units = _read(text, task, design)
+    if not units:
+        return None
+    keys = task.json_keys
+    pieces = [_pair(u, task) for u in units]
+    i = rng.randrange(len(units))
+    aspect, label = units[i][keys.aspect], units[i][keys.label]
+    if _ascii(task):
+        verb = _pick(rng, ["is", "was", "looks", "=", "->"])
+        lead = "the " if rng.random() < 0.3 else ""
+        pieces[i] = f"{lead}{aspect} {verb} {label}"
+    else:
+        copula = _pick(rng, ["为", "是", "属于", "算是", "评价为"])
+        tail = "的" if copula == "是" and not design.numeric_labels and rng.random() < 0.5 else ""
+        pieces[i] = f"{aspect}{copula}{label}{tail}"
+    return _write(units, task, design, pieces=pieces)
+
+
+def _joined_by_word(text, task, design, rng):
+    """Two neighbouring pairs joined by a word (和, 以及, and, &) instead of the separator."""
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    pieces = [_pair(u, task) for u in units]
+    i = rng.randrange(len(units) - 1)
+    english = [" and ", " & ", " plus ", " / "]
+    words = english if _ascii(task) else ["和", "及", "以及", "与", "还有"]
+    pieces[i : i + 2] = [pieces[i] + _pick(rng, words) + pieces[i + 1]]
+    return _write(units, task, design, pieces=pieces)
+
+
+def _merged_key(text, task, design, rng):
+    """A pair glued to the key of the next one, without its colon or separator:
+    食品评价正面饮品评价：负面, food positive price: negative."""
+    units = _read(text, task, design)
+    if len(units) < 2:
+        return None
+    keys = task.json_keys
+    pieces = [_pair(u, task) for u in units]
+    i = rng.randrange(len(units) - 1)
+    glue = " " if _ascii(task) else ""
+    first = f"{units[i][keys.aspect]}{glue}{units[i][keys.label]}{glue}"
+    pieces[i : i + 2] = [first + pieces[i + 1]]
+    return _write(units, task, design, pieces=pieces)
+
+
 # ---- jsonhabits: JSON written by other habits ------------------------------------------
 
 _ENGLISH_KEYS = ("aspect", "sentiment", "description")
@@ -1674,6 +1725,31 @@ _ALL_OPS = (
     _c("heading", "markdown", True, ALL, _heading, doc="a markdown heading line or marks"),
     _c("markdown_table", "markdown", True, ALL, _markdown_table,
        doc="the pairs as a markdown table"),
+    # prose: pairs written as sentences, joined by words, merged keys (layouts/pairs.py)
+    _c(
+        "prose_copula",
+        "prose_pair",
+        True,
+        PAIRS,
+        _prose_copula,
+        doc="a pair written as a sentence (食品评价为正面, the food is positive)",
+    ),
+    _c(
+        "joined_by_word",
+        "prose_pair",
+        True,
+        PAIRS,
+        _joined_by_word,
+        doc="two pairs joined by a word (和, and) instead of the separator",
+    ),
+    _c(
+        "merged_key",
+        "punctuation",
+        True,
+        PAIRS,
+        _merged_key,
+        doc="a pair glued to the next key, its colon and separator missing",
+    ),
 )
 
 #: Every operator by name.

@@ -314,6 +314,14 @@ class PairsReader(Transformer):
         self.last_item = -1
         #: `_word`'s answers, by word.
         self._words: dict[str, tuple[bool, str | None, bool, bool, bool]] = {}
+        #: `_prose`'s answers, by word; `_joins`' answers by field, for each place of it;
+        #: `_merged`'s answers, by key.
+        self._proses: dict[str, tuple[int, int, int] | None] = {}
+        self._join_cache: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
+        self._merges: dict[str, tuple[int, int, int, int] | None] = {}
+        spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
+        self._patterns = prose_patterns(tuple(spellings))
+        self._anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
 
     # ---- pieces, bottom-up: one method per rule ------------------------------------------
     def key(self, children: list[Token]) -> Span | None:
@@ -470,13 +478,111 @@ class PairsReader(Transformer):
                         )
                 for _, start, end in piece.spaces:
                     diags.add(Code.PUNCTUATION, start, end, "stray spaces", "ignored")
-            if piece.rule == "no_colon":
-                found = self._read_no_colon(piece, i, i == at_end)
-            else:
-                found = self._read_item(piece, i == at_end)
-            if found is not None:
-                records.append(found)
+            subs = self._split(piece)
+            if subs is None:
+                self._read_piece(piece, i, i == at_end, records)
+                continue
+            last = len(subs) - 1
+            for k, (sub, (joiner, start, end)) in enumerate(subs):
+                if k:
+                    diags.add(
+                        Code.PROSE_PAIR,
+                        start,
+                        end,
+                        f"pairs joined by {joiner!r} instead of {punct.pair_separator.strip()!r}",
+                        "read as two pairs",
+                    )
+                self._read_piece(sub, i, i == at_end and k == last, records)
         return reading
+
+    def _read_piece(self, piece: Piece, index: int, at_end: bool, records: list[Record]) -> None:
+        """The records of one piece (or of a part of a piece cut at a joiner) by its rule."""
+        if piece.rule == "no_colon":
+            found = self._read_no_colon(piece, index, at_end)
+        else:
+            found = self._read_item(piece, at_end, records)
+        if found is not None:
+            records.append(found)
+
+    # ---- pieces that hold several pairs -------------------------------------------------------
+    def _split(self, piece: Piece) -> list[tuple[Piece, Span]] | None:
+        """The piece cut where a joiner (和, and, ...) is followed by another pair, each part
+        with the joiner before it (an empty span for the first); None when it holds one pair.
+        The key of an item is cut only after a pair written as a sentence (``food is positive
+        and price: negative``; ``食品评价和饮品评价：正面`` names two aspects)."""
+        parts, colons = piece.parts, piece.colons
+        if self._patterns is None or piece.rule == "empty":
+            return None
+        cuts: list[tuple[int, int, int]] = []
+        last = len(parts) - 1
+        for k in range(last + 1):
+            field, fs, _ = parts[k]
+            place = 0 if not colons else (3 if k == 0 else 1 if k < last else 2)
+            cache = self._join_cache[place]
+            found = cache.get(field)
+            if found is None:
+                found = cache[field] = self._joins(field, place)
+            cuts.extend((k, fs + a, fs + b) for a, b in found)
+        if not cuts:
+            return None
+        text = self.text
+        out: list[tuple[Piece, Span]] = []
+        joiner: Span = ("", piece.start, piece.start)
+        taken: list[Span] = []
+        taken_colons: list[Span] = []
+        cut = 0
+        for k, (field, fs, fe) in enumerate(parts):
+            pos = fs
+            while cut < len(cuts) and cuts[cut][0] == k:
+                _, js, je = cuts[cut]
+                cut += 1
+                left = js
+                while left > pos and text[left - 1].isspace():
+                    left -= 1
+                taken.append((text[pos:left], pos, left))
+                out.append((_piece_of(taken, taken_colons, piece.line), joiner))
+                joiner = (text[js:je], js, je)
+                taken, taken_colons = [], []
+                pos = je
+                while pos < fe and text[pos].isspace():
+                    pos += 1
+            taken.append((text[pos:fe], pos, fe) if pos > fs else (field, fs, fe))
+            if k < len(colons):
+                taken_colons.append(colons[k])
+        out.append((_piece_of(taken, taken_colons, piece.line), joiner))
+        return out
+
+    def _joins(self, field: str, place: int) -> tuple[tuple[int, int], ...]:
+        """Where a field is cut: (start, end) of each joiner followed by another pair, with
+        text before it. `place`: 0 the field is a whole piece with no colon, 1 a colon follows
+        it (the pair after the joiner is ``<aspect>`` then that colon; not cut when the text
+        before names an aspect and is no sentence: ``食品评价和饮品评价：`` is one key naming
+        two), 2 it ends
+        an item, 3 it is an item's key (cut only after a pair written as a sentence). The text
+        before a cut is read as it is: a value naming no label gets the placeholder, never the
+        label of the pair after the joiner."""
+        patterns = self._patterns
+        if patterns is None:
+            return ()
+        finder = patterns.join_colon if place in (1, 3) else patterns.join_copula
+        found: list[tuple[int, int]] = []
+        pos = 0
+        for match in finder.finditer(field):
+            start = match.start()
+            before = field[pos:start].strip()
+            if not before:
+                continue
+            if (
+                place == 1
+                and self.vocabulary.key_kind(before).names_slot
+                and self._prose(before) is None
+            ):
+                continue
+            if place == 3 and self._prose(before) is None:
+                continue
+            found.append(match.span())
+            pos = match.end()
+        return tuple(found)
 
     def _separators(
         self, pieces: list[Piece], seps: list[Span], content: list[int], shapes: set[Shape]
@@ -565,9 +671,10 @@ class PairsReader(Transformer):
                         "read as the pair separator",
                     )
 
-    def _read_item(self, piece: Piece, at_end: bool) -> Record | None:
+    def _read_item(self, piece: Piece, at_end: bool, records: list[Record]) -> Record | None:
         """An ``item`` or ``extra_colons`` piece: list markers and prefixes before the aspect,
-        text after the label, a missing aspect, a label cut off at the end."""
+        text after the label, a missing aspect, a label cut off at the end, a pair merged into
+        the key of the next (whose record goes to `records` first)."""
         text, vocabulary, diags = self.text, self.vocabulary, self.diags
         parts = piece.parts
         key, ks, ke = parts[0]
@@ -631,7 +738,57 @@ class PairsReader(Transformer):
                 "aspect gets the placeholder",
             )
             return record(key, ks, ke, None, vs, ve, start, end)
+        merges = self._merges
+        merged = merges[key] if key in merges else merges.setdefault(key, self._merged(key))
+        if merged is not None:
+            first_end, label_start, label_end, second = merged
+            cut = ks + label_end
+            diags.add(
+                Code.PUNCTUATION,
+                cut,
+                cut,
+                f"missing separator before {key[second:]!r} (and colon before "
+                f"{key[label_start:label_end]!r}): two pairs merged into one key",
+                "split into two pairs",
+                severity=Severity.WARNING,
+            )
+            records.append(
+                record(
+                    key[:first_end],
+                    ks,
+                    ks + first_end,
+                    key[label_start:label_end],
+                    ks + label_start,
+                    cut,
+                    start,
+                    cut,
+                )
+            )
+            return record(key[second:], ks + second, ke, value, vs, ve, ks + second, end)
         return record(key, ks, ke, value, vs, ve, start, end)
+
+    def _merged(self, key: str) -> tuple[int, int, int, int] | None:
+        """A key that is exactly an aspect spelling, a label and another aspect spelling
+        (``食品评价正面饮品评价``: a pair whose colon and separator are both missing): the end
+        of the first aspect, the label's start and end, the second aspect's start; None when
+        the key is anything else, or splits in more than one way."""
+        vocabulary, patterns = self.vocabulary, self._patterns
+        head = patterns.head.match(key) if patterns is not None else None
+        if head is None or vocabulary.key_kind(key) in (KeyKind.EXACT, KeyKind.TEMPLATE):
+            return None
+        first = head.end()
+        folded = key.casefold()
+        found: set[tuple[int, int, int, int]] = set()
+        for second in self._anchors:
+            at = len(folded) - len(second)
+            if at <= first or not folded.endswith(second):
+                continue
+            middle = key[first:at]
+            label = middle.strip()
+            if label and vocabulary.value_kind(label) in _LABEL_KINDS:
+                begin = first + len(middle) - len(middle.lstrip())
+                found.add((first, begin, begin + len(label), at))
+        return found.pop() if len(found) == 1 else None
 
     def _read_no_colon(self, piece: Piece, index: int, at_end: bool) -> Record | None:
         """A ``no_colon`` piece: template, pair missing its colon, cut-off key, prose or junk."""
@@ -650,6 +807,27 @@ class PairsReader(Transformer):
                 "dropped",
             )
             return None
+        proses = self._proses
+        prose = proses[word] if word in proses else proses.setdefault(word, self._prose(word))
+        if prose is not None:
+            key_start, key_end, value_start = prose
+            diags.add(
+                Code.PROSE_PAIR,
+                start + key_end,
+                start + value_start,
+                f"pair written as a sentence: {preview(word)!r}",
+                "read as a pair",
+            )
+            return record(
+                word[key_start:key_end],
+                start + key_start,
+                start + key_end,
+                word[value_start:],
+                start + value_start,
+                end,
+                start,
+                end,
+            )
         if spelling is not None:
             cut = start + len(spelling)
             diags.add(
@@ -692,6 +870,18 @@ class PairsReader(Transformer):
             )
         return None
 
+    def _prose(self, word: str) -> tuple[int, int, int] | None:
+        """A piece without a colon written as a sentence, ``[the] <aspect><copula><label>``
+        (食品评价为正面, the food is positive): the start and end of the aspect and the start
+        of the value; None unless the value names a label (the schema reads it as written)."""
+        patterns = self._patterns
+        match = patterns.pair.match(word) if patterns is not None else None
+        if match is None or match.end() >= len(word):
+            return None
+        if self.vocabulary.value_kind(word[match.end() :]) is ValueKind.NONE:
+            return None
+        return match.start(1), match.end(1), match.end()
+
     def _word(self, word: str) -> tuple[bool, str | None, bool, bool, bool]:
         """What the vocabulary says of a piece without a colon: (a template echo, the aspect
         spelling it starts with when a label follows, names a slot, begins a slot's spelling,
@@ -711,9 +901,65 @@ class PairsReader(Transformer):
         return template, spelling, names_slot, key_prefix, bool(_NUMBERING.match(word))
 
 
+#: What a text must spell to be read as the label of a pair missing its marks.
+_LABEL_KINDS = (ValueKind.CANONICAL, ValueKind.OTHER_KIND, ValueKind.SYNONYM)
+
+
+def _piece_of(parts: list[Span], colons: list[Span], line: int) -> Piece:
+    """A piece from a part of another one cut at a joiner, its rule by its colons."""
+    rule = "no_colon" if not colons else ("item" if len(colons) == 1 else "extra_colons")
+    return Piece(rule, tuple(parts), tuple(colons), line)
+
+
 @lru_cache(maxsize=64)
 def _longest_first(spellings: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(spellings, key=len, reverse=True))
+
+
+# ---- pairs written as prose, pairs joined by words -------------------------------------------
+
+#: Copulas between an aspect and its label in a pair written as a sentence: English verbs
+#: (after a space, before one), signs and Chinese words (spaces around them optional).
+_WORD_COPULAS = ("is", "are", "was", "were", "looks", "seems")
+_MARK_COPULAS = ("->", "→", "=", "表现为", "评价为", "方面是", "属于", "算是", "为", "是")
+#: Words and marks that join two pairs in one piece (the stock separators split pieces
+#: already): Chinese words, ``&``, `` / `` between spaces, and the English words.
+_MARK_JOINERS = ("以及", "并且", "还有", "和", "及", "与", "跟", "&")
+_WORD_JOINERS = ("and", "plus")
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+class ProsePatterns:
+    """The regexes of prose pairs for one task's aspect spellings (longest first): `pair`
+    matches ``[the] <aspect><copula>`` at the start of a piece; `join_colon` finds a joiner
+    followed by ``<aspect>`` at the end of a field (a colon follows it), `join_copula` one
+    followed by ``<aspect><copula>``. Every regex is anchored on literal alternations, with no
+    nested repetition: each position is tried once against a bounded set of words. `head`
+    matches an aspect spelling at the start of a key."""
+
+    def __init__(self, aspects: tuple[str, ...]) -> None:
+        names = _alternation(aspects)
+        words, marks = _alternation(_WORD_COPULAS), _alternation(_MARK_COPULAS)
+        copula = rf"(?:\s+(?:{words})(?=\s)|\s*(?:{marks}))"
+        joiner = (
+            rf"(?:{_alternation(_MARK_JOINERS)}|(?<=\s)/(?=\s)"
+            rf"|\b(?:{_alternation(_WORD_JOINERS)})\b)"
+        )
+        then = rf"\s*(?:the\s+)?(?:{names})"
+        self.head = re.compile(f"(?:{names})", re.IGNORECASE)
+        self.pair = re.compile(rf"(?:the\s+)?({names}){copula}\s*", re.IGNORECASE)
+        self.join_colon = re.compile(rf"{joiner}(?={then}(?:{copula}|\Z))", re.IGNORECASE)
+        self.join_copula = re.compile(rf"{joiner}(?={then}{copula})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def prose_patterns(aspects: tuple[str, ...]) -> ProsePatterns | None:
+    """The prose patterns of a task's aspect spellings, built once; None without spellings."""
+    aspects = tuple(a for a in aspects if a.strip())
+    return ProsePatterns(aspects) if aspects else None
 
 
 def _lead_in(pieces: list[Piece], content: list[int], vocabulary: Vocabulary) -> int | None:
