@@ -22,9 +22,6 @@ sys.modules[_spec.name] = habits
 _spec.loader.exec_module(habits)
 
 TASKS = {name: sdeparse.load_task(name) for name in habits.TASKS}
-#: Habits the parser gives a confident wrong label on today (the repairs are in other branches).
-FAILING = {"merged_key", "negation", "question"}
-PENDING = pytest.mark.xfail(strict=True, reason="repair v2 not merged yet")
 
 
 def test_corpus_is_seeded():
@@ -116,19 +113,13 @@ def _never_guess(names: list[str], n: int, seed: int) -> None:
 
 @pytest.mark.parametrize(
     "habit",
-    [pytest.param(h, marks=PENDING) if h in FAILING else h for h in habits.HABITS],
+    list(habits.HABITS),
 )
 def test_never_guess_per_habit(habit):
     """One habit at a time, both tasks, every design it applies to: no confident wrong label."""
     _never_guess([habit], 60, 11)
 
 
-def test_never_guess_with_habits_combined():
-    """One to three of the habits the parser handles today at once: no confident wrong label."""
-    _never_guess([h for h in habits.HABITS if h not in FAILING], 400, 12)
-
-
-@PENDING
 def test_never_guess_over_the_whole_corpus():
     """Every habit, the never-guess ones included, one to three at once."""
     _never_guess(list(habits.HABITS), 400, 13)
