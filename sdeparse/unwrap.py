@@ -66,7 +66,7 @@ _LINE_MARK = re.compile(
     re.MULTILINE,
 )
 _EMPHASIS = re.compile(
-    rf"(?<![*\w])(?P<m1>\*\*)(?=[^\s*])[^*\n]{{1,{EMPHASIS_MAX}}}(?<=[^\s*])\*\*(?!\*)"
+    rf"(?<![*A-Za-z0-9])(?P<m1>\*\*)(?=[^\s*])[^*\n]{{1,{EMPHASIS_MAX}}}(?<=[^\s*])\*\*(?!\*)"
     rf"|(?<![_\w])(?P<m2>__)(?=[^\s_])[^_\n]{{1,{EMPHASIS_MAX}}}(?<=[^\s_])__(?![_\w])"
     rf"|(?<![`\w])(?P<m3>`)[^`\n]{{1,{EMPHASIS_MAX}}}`(?!`)"
     rf"|(?<![*A-Za-z0-9])(?P<m4>\*)(?=[^\s*])[^*\n]{{1,{EMPHASIS_MAX}}}(?<=[^\s*])\*(?![*A-Za-z0-9])"
@@ -75,6 +75,9 @@ _TABLE_RULE = re.compile(
     r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.MULTILINE
 )
 _BAR = re.compile(r"\|")
+#: special tokens glued to the end of a table row, and emphasis marks around a whole cell
+_GLUED_TOKENS = re.compile(rf"(?:{_TOKEN.pattern})+[ \t]*$", re.IGNORECASE)
+_CELL_MARKS = ("**", "__", "`", "*")
 #: a JSON string on one line, and where JSON may start on a line
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _JSON_OPENING = re.compile(r"^[^{\[\n]*[{\[]", re.MULTILINE)
@@ -397,12 +400,17 @@ def _tables(
         while at <= len(text) and len(rows) < budget:
             stop = text.find("\n", at)
             stop = len(text) if stop < 0 else stop
+            glued = _GLUED_TOKENS.search(text, at, stop)  # `| a | b |</s>`: the token is not a cell
+            if glued is not None:
+                stop = glued.start()
             cells = _cells(text, at, stop) if "|" in text[at:stop] else []
             if not cells:
                 break
             rows.append(cells)
             last = stop
             at = stop + 1
+            if glued is not None:  # the answer ends with the token
+                break
         after = last
         budget -= len(rows)
         if rows:
@@ -427,6 +435,10 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
             a += 1
         while b > a and text[b - 1] in " \t":
             b -= 1
+        for mark in _CELL_MARKS:  # **food** in a cell: the table's rewrite drops the marks
+            if b - a > 2 * len(mark) and text.startswith(mark, a) and text.endswith(mark, a, b):
+                a, b = a + len(mark), b - len(mark)
+                break
         cells.append((a, b))
     return cells if len(cells) >= 2 else []
 

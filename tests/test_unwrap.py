@@ -478,3 +478,23 @@ def test_a_megabyte_of_junk_is_unwrapped_quickly(junk):
     if found is not None:
         assert len(found.notes) <= 3 * (NOTES_PER_KIND + 1) + 3
         assert sum(1 for _ in found.notes) < MAX_FINDINGS
+
+
+def test_a_token_glued_to_the_last_table_row():
+    """`| 停车方便程度 | 中性 |<|eot_id|>`: the token is no cell, and the table is still read."""
+    text = "| 方面 | 情感 |\n|---|---|\n| 食品评价 | 正面 |\n| 停车方便程度 | 中性 |<|eot_id|>"
+    result = sdeparse.parse(text, "masa-d1", "lines+omit")
+    assert result.labels["食品评价"] == "正面" and result.labels["停车方便程度"] == "中性"
+    codes = [(d.code.value, text[d.start : d.end]) for d in result.diagnostics]
+    assert ("special_token", "<|eot_id|>") in codes
+    assert [c for c, _ in codes].count("markdown") == 1
+
+
+def test_bold_cells_in_a_table_and_bold_after_a_chinese_character():
+    table = "| Aspect | Sentiment |\n|---|---|\n| **food** | **-1** |\n| **drinks** | **1** |"
+    result = sdeparse.parse(table, "restaurant-en", "natural+numeric+omit")
+    assert result.labels["food"] == "negative" and result.labels["drinks"] == "positive"
+    prose = "食品评价为**-2**\n饮品评价为**1**\n价格水平为**1**"
+    result = sdeparse.parse(prose, "masa-d1", "lines+numeric+omit")
+    assert result.labels["饮品评价"] == "正面" and result.labels["价格水平"] == "正面"
+    assert "markdown" in result.codes
