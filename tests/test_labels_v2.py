@@ -273,9 +273,13 @@ def test_merged_key_with_an_unasserted_inner_label_gives_the_placeholder() -> No
     "key", ["正面食品评价饮品评价", "食品评价正面饮品评价很好", "食品正面食品评价", "食品评价正面"]
 )
 def test_merged_key_that_cannot_be_split_gives_placeholders(key) -> None:
+    """Placeholders and an error; which error depends on where the reading stops: the schema
+    refuses an unsplittable key (malformed_item), while 食品正面食品评价 is split by the reader
+    into two statements about 食品评价 with different labels (duplicate_aspect)."""
     result = _one(ZH, key, "负面")
     assert set(result.labels.values()) == {"未提及"}
-    assert Code.MALFORMED_ITEM in result.codes
+    errors = {d.code for d in result.diagnostics if d.severity is Severity.ERROR}
+    assert errors & {Code.MALFORMED_ITEM, Code.DUPLICATE_ASPECT}
 
 
 def test_key_naming_two_aspects_without_a_label_still_fills_both() -> None:
@@ -399,3 +403,28 @@ def test_no_label_comes_back_with_a_cue_beside_it(value) -> None:
         if match.label is not None:
             assert not set(value) & set("不吗？?但"), (value, match)
             assert "可能" not in value and "not " not in value.casefold(), (value, match)
+
+
+def test_a_loop_cut_inside_a_value_gives_nothing_to_the_cut_copy():
+    """`service: neutral but negative` then, cut by the token limit, `service: neutral`: the
+    cut copy is no statement of its own (it once read as neutral, a confident wrong label)."""
+    block = "food: neutral, service: neutral but negative, location: positive.\n"
+    text = block * 3 + "food: neutral, service: neutral "
+    result = sdeparse.parse(text, "restaurant-en", "natural")
+    assert result.labels["service"] == "unmentioned" and result.labels["food"] == "neutral"
+    assert "repeated_answer" in result.codes
+    cut = [d for d in result.diagnostics if d.code.value == "truncated"]
+    assert cut and cut[-1].end == len(text) and cut[-1].severity.value == "warning"
+
+
+def test_a_value_that_asserts_no_label_disputes_a_repeat_with_one():
+    for text in ("食品评价：正面和负面，食品评价：正面。", "食品评价：正面，食品评价：不是正面。"):
+        result = sdeparse.parse(text, "masa-d1", "natural+omit")
+        assert result.labels["食品评价"] == "未提及", text
+        assert any(
+            d.code.value == "duplicate_aspect" and d.severity.value == "error"
+            for d in result.diagnostics
+        ), text
+    # a value naming no label at all does not dispute the one that does
+    result = sdeparse.parse("食品评价：好吃，食品评价：正面", "masa-d1", "natural+omit")
+    assert result.labels["食品评价"] == "正面"

@@ -104,12 +104,33 @@ def resolve(
     descriptions: dict[str, str] = {}
     numeric = design.numeric_labels
 
+    disputed: set[str] = set()  # given a value that names labels but asserts none
+
     def give(aspect: str, label: str | None, item: Record) -> None:
         """Record `label` for `aspect` (a duplicate is reported and never overrides)."""
         if item.description is not None and aspect not in descriptions:
             descriptions[aspect] = item.description.text
+        disputes = label is None and item.value is not None and _names_labels(
+            item.value.text, task, numeric
+        )
         if aspect in seen:
             previous = found.get(aspect)
+            if (disputes and previous is not None) or (
+                label is not None and previous is None and aspect in disputed
+            ):
+                conflicting.add(aspect)
+                disputed.add(aspect)
+                diags.add(
+                    Code.DUPLICATE_ASPECT,
+                    item.start,
+                    item.end,
+                    f"{aspect} given again, once with a value that asserts no single label",
+                    "aspect gets the placeholder",
+                    severity=Severity.ERROR,
+                )
+                return
+            if disputes:
+                disputed.add(aspect)
             if previous == label or label is None:
                 diags.add(
                     Code.DUPLICATE_ASPECT,
@@ -141,6 +162,8 @@ def resolve(
         seen.add(aspect)
         order.append(aspect)
         found[aspect] = label
+        if disputes:
+            disputed.add(aspect)
 
     for item in _first_answer(items, text, diags):
         key = item.key
@@ -305,6 +328,18 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
     complete = [item for item in items if item.start < cut_start]
     if not complete:
         return items
+    unnoticed_cut = cut_at is None and _cut_copy(complete, text)
+    if unnoticed_cut:  # the last item is a cut copy the reader took for a whole one
+        last = complete.pop()
+        cut_start = last.start
+        diags.add(
+            Code.TRUNCATED,
+            last.start,
+            len(text),
+            f"{preview(text[last.start:].strip())!r} is the start of an earlier item, cut off",
+            "nothing lost",
+            severity=Severity.WARNING,
+        )
     ids: dict[tuple[str, str | None, str | None], int] = {}
     seq = [
         ids.setdefault(
@@ -320,7 +355,7 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
     n = len(seq)
     period = n - _border(seq)
     copies = n // period
-    cut_repeats = False
+    cut_repeats = unnoticed_cut
     if cut_at is not None:
         # the cut must reach into the key: a bare ``{`` or list marker repeats nothing
         expected = complete[n % period]
@@ -330,8 +365,7 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
         ].strip().startswith(cut)
     if not cut_repeats and not (copies >= 2 and (period >= 2 or copies >= 3)):
         return items
-    if cut_repeats:
-        assert cut_at is not None
+    if cut_repeats and cut_at is not None:
         diags[cut_at] = replace(
             diags[cut_at],
             severity=Severity.WARNING,
@@ -352,6 +386,26 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
     return complete[:period]
 
 
+def _cut_copy(items: list[Record], text: str) -> bool:
+    """Whether the last item ends the text and is a strict prefix of the item a repeat of the
+    answer would give there (a loop cut by the token limit inside a value: ``service:
+    neutral`` where ``service: neutral but negative`` was written before)."""
+    if len(items) < 2:
+        return False
+    last = items[-1]
+    if text[last.end :].strip() or last.value is None:  # a terminator after it: not cut
+        return False
+    head = [(item.key.text.strip(), None if item.value is None else item.value.text.strip())
+            for item in items[:-1]]
+    ids: dict[tuple[str, str | None], int] = {}
+    seq = [ids.setdefault(pair, len(ids)) for pair in head]
+    period = len(seq) - _border(seq)
+    expected = items[len(seq) % period]
+    written = text[last.start : last.end].strip()
+    whole = text[expected.start : expected.end].strip()
+    return len(written) < len(whole) and whole.startswith(written)
+
+
 def _border(seq: list[int]) -> int:
     """The length of the longest proper prefix of `seq` that is also its suffix (KMP)."""
     fail = [0] * len(seq)
@@ -363,6 +417,12 @@ def _border(seq: list[int]) -> int:
             k += 1
         fail[i] = k
     return fail[-1] if seq else 0
+
+
+def _names_labels(value: str, task: Task, numeric: bool) -> bool:
+    """Whether a value that gave no label named labels without asserting one (two labels, or
+    one negated, questioned or hedged)."""
+    return task.resolve_label(value, numeric).how in (LabelHow.AMBIGUOUS, LabelHow.UNASSERTED)
 
 
 def _label(key: str, written: Field, task: Task, numeric: bool, diags: Diagnostics) -> str | None:
