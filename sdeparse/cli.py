@@ -1,20 +1,23 @@
 """The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them.
 
-Exit status: 0 success; 1 a bad input line under --strict-input; 2 a usage error (unknown
-task, design or profile, a missing file, bad arguments).
+Exit status: 0 success; 1 a bad input line under --strict-input, an unreadable input (UTF-16)
+or an output that cannot be written; 2 a usage error (unknown task, design or profile, a
+missing file, bad arguments, an output that is one of the inputs); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from . import __version__
 from .errors import InputError, SdeparseError
-from .evaluation import check_setup, dumps, evaluate_file, parse_file
+from .evaluation import MAX_LINE_BYTES, check_setup, dumps, evaluate_file, parse_file
 from .profiles import PROFILES, get_profile
 from .render_text import render_summary, render_text
 from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS
@@ -58,6 +61,14 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
     )
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="parse in N processes (same results)"
+    )
+    parser.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help="a longer line is an input error and reading goes on at the next line "
+        f"(default: {MAX_LINE_BYTES:,}, 64 MiB)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -103,9 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str, stderr: TextIO) -> int:
-    print(f"sdeparse: error: {message}", file=stderr)
-    return 2
+def _fail(message: str, stderr: TextIO | None, status: int = 2) -> int:
+    if stderr is not None:
+        with contextlib.suppress(OSError):
+            print(f"sdeparse: error: {message}", file=stderr)
+    return status
+
+
+class OutputError(Exception):
+    """Writing the results failed (disk full, closed stream): names the output."""
+
+    def __init__(self, output: str, reason: str) -> None:
+        super().__init__(f"cannot write {output}: {reason}")
 
 
 def _show_progress(args: argparse.Namespace) -> bool:
@@ -117,7 +137,10 @@ def _file_designs(specs: Sequence[str], default: str | None) -> list[tuple[str, 
     pairs = []
     for spec in specs:
         path, separator, design = spec.rpartition("::")
-        pairs.append((path, design) if separator and path else (spec, default))
+        if os.path.exists(spec) or not (separator and path):  # a file named a::b is a file
+            pairs.append((spec, default))
+        else:
+            pairs.append((path, design))
     return pairs
 
 
@@ -135,6 +158,8 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
         return _fail(str(exc), stderr)
     if args.jobs < 1:
         return _fail("--jobs must be at least 1", stderr)
+    if args.max_line_bytes < 1:
+        return _fail("--max-line-bytes must be at least 1", stderr)
     if list(files).count("-") > 1:
         return _fail("standard input (-) can be read only once", stderr)
     for path in files:
@@ -170,6 +195,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                     jobs=args.jobs,
                     progress=_show_progress(args),
                     input_field=args.input_field,
+                    max_line_bytes=args.max_line_bytes,
                 )
             )
         except InputError as exc:
@@ -188,6 +214,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         _write_text(stdout, render_summary(reports))
         for report in reports:
             _write_text(stdout, "\n" + render_text(report))
+    _flush(stdout)
     return 0
 
 
@@ -195,6 +222,8 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     status = _check_setup(args, [args.file], stderr)
     if status:
         return status
+    if args.output and args.file != "-" and _same_file(args.output, args.file):
+        return _fail(f"{args.output}: is the input file; write the output elsewhere", stderr)
     lines = parse_file(
         args.file,
         args.task,
@@ -205,33 +234,86 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         jobs=args.jobs,
         progress=_show_progress(args),
         input_field=args.input_field,
+        max_line_bytes=args.max_line_bytes,
     )
     try:
         if args.output:
-            with open(args.output, "wb") as out:
-                for line in lines:
-                    out.write(line)
+            _write_replacing(args.output, lines)
         else:
             for line in lines:
                 _write_bytes(stdout, line)
-            stdout.flush()
+            _flush(stdout)
     except InputError as exc:
         print(f"sdeparse: bad input: {exc}", file=stderr)
         return 1
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        return _fail(f"{exc.filename or args.output or args.file}: {exc.strerror or exc}", stderr)
+    except OSError as exc:  # reading the input (writes raise OutputError)
+        return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}", stderr)
     return 0
 
 
-def _write_bytes(stream: TextIO, data: bytes) -> None:
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
+def _same_file(output: str, path: str) -> bool:
+    """Whether `output` names the file `path` (also through a link)."""
+    try:
+        return os.path.samefile(output, path)
+    except OSError:
+        return False
+
+
+def _write_replacing(output: str, lines: Iterator[bytes]) -> None:
+    """Write to a temporary file beside `output` and rename it into place, so an interrupted
+    or failed run leaves the old file whole; a link is followed, not replaced."""
+    target = os.path.realpath(output)
+    folder = os.path.dirname(target) or "."
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".part", dir=folder
+        )
+    except OSError as exc:
+        raise OutputError(output, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for line in lines:
+                try:
+                    out.write(line)
+                except OSError as exc:
+                    raise OutputError(output, exc.strerror or str(exc)) from None
+            try:
+                out.flush()
+            except OSError as exc:
+                raise OutputError(output, exc.strerror or str(exc)) from None
+        with contextlib.suppress(OSError):  # keep the old file's permissions
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OutputError(output, exc.strerror or str(exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _flush(stream: TextIO) -> None:
+    try:
         stream.flush()
-        buffer.write(data)
-    else:
-        stream.write(data.decode("utf-8"))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
+
+
+def _write_bytes(stream: TextIO, data: bytes) -> None:
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(data)
+        else:
+            stream.write(data.decode("utf-8"))
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
 
 
 def _write_text(stream: TextIO, text: str) -> None:
@@ -246,15 +328,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     stdout, stderr = sys.stdout, sys.stderr
+    if stdout is None and not getattr(args, "output", None):
+        return _fail("standard output is closed; give --output or redirect it", stderr, 1)
     try:
         if args.command == "eval":
             return _run_eval(args, stdout, stderr)
         return _run_parse(args, stdout, stderr)
+    except OutputError as exc:
+        _silence_stdout()  # what is left in its buffer cannot be written either
+        return _fail(str(exc), stderr, 1)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         print("sdeparse: interrupted", file=stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush is quiet."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

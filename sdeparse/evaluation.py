@@ -15,6 +15,7 @@ said otherwise) handed to the parser so that spans not in it are reported.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -34,6 +35,14 @@ from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
 from .task import Task, load_task
 
 CHUNK_SIZE = 1000
+BLOCK_SIZE = 1 << 20
+#: The longest line (one record, in bytes) read by default; a longer line is an input error
+#: with its line number and reading goes on at the next line, so one runaway record (a file
+#: with no line breaks, /dev/zero) cannot take all the memory.
+MAX_LINE_BYTES = 64 << 20
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"{\x00", b"\x00{", b"[\x00", b"\x00[")
+
+
 #: What a worker is handed: (line number, raw bytes or record) pairs, or a Block of a file.
 Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
@@ -86,8 +95,12 @@ class BadInput(Exception):
 
 
 def dumps(obj: Any) -> bytes:
-    """Compact JSON as UTF-8 bytes, non-ASCII kept; lone surrogates escaped so it stays valid."""
-    text = json.dumps(obj, ensure_ascii=False)
+    """Compact JSON as UTF-8 bytes, non-ASCII kept; lone surrogates escaped so it stays valid;
+    NaN and infinities (not JSON) written as null."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere: JSON has no spelling for it
+        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -95,10 +108,27 @@ def dumps(obj: Any) -> bytes:
         return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
+def _finite(obj: Any) -> Any:
+    """`obj` with every NaN or infinite float replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(value) for value in obj]
+    return obj
+
+
+def _no_constant(name: str) -> None:
+    """NaN, Infinity and -Infinity are not JSON; Python's reader accepts them: read as null."""
+    return None
+
+
 def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
-    """One JSON Lines line as a dict, or BadInput saying why not."""
+    """One JSON Lines line as a dict, or BadInput saying why not. A byte-order mark is dropped
+    on any line (files concatenated from several editors carry one per part)."""
     raw = raw.rstrip(b"\r\n")
-    if first and raw.startswith(_BOM):
+    if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     try:
         text = raw.decode("utf-8")
@@ -107,14 +137,25 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     if not text.strip():
         raise BadInput("blank_line", "blank line")
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BadInput("invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise BadInput("invalid_json", "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python converts (int_max_str_digits)
+        reason = "an integer too long to read" if "digits" in str(exc) else str(exc)
+        raise BadInput("invalid_json", f"not readable JSON: {reason}") from None
     if not isinstance(record, dict):
-        raise BadInput("not_an_object", f"a JSON {type(record).__name__}, not an object")
+        raise BadInput("not_an_object", f"a JSON {_json_kind(record)}, not an object")
     return record
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON name of a decoded value's type (null, not NoneType)."""
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
 
 
 def _text_field(record: Mapping[str, Any], name: str) -> str:
@@ -128,6 +169,12 @@ def _text_field(record: Mapping[str, Any], name: str) -> str:
 
 
 def _as_record(item: Any, first: bool) -> Mapping[str, Any]:
+    if isinstance(item, TooLong):
+        raise BadInput(
+            "line_too_long",
+            f"a line of {item.size:,} bytes, over the limit of {item.limit:,} "
+            "(--max-line-bytes)",
+        )
     if isinstance(item, (bytes, bytearray)):
         return decode_line(bytes(item), first)
     if not isinstance(item, Mapping):
@@ -195,6 +242,8 @@ def parse_chunk(
             elif isinstance(item, (bytes, bytearray)):
                 raw = bytes(item).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
                 out.append(dumps({"input_error": error, "raw": raw}))
+            elif isinstance(item, TooLong):  # not kept: its size is in the reason
+                out.append(dumps({"input_error": error}))
             else:
                 out.append(dumps({"input_error": error, "raw": repr(item)}))
             continue
@@ -438,6 +487,7 @@ def evaluate_file(
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
     input_field: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Report:
     """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
     source = "<stdin>" if str(path) == "-" else str(path)
@@ -457,13 +507,19 @@ def evaluate_file(
     try:
         bar = progress_bar(progress, size, "B", source)
         sizes: deque[int] = deque()
-        return _collect(settings, _measured_chunks(stream, sizes), jobs, bar, sizes)
+        chunks = _measured_chunks(stream, sizes, max_line_bytes, source)
+        return _collect(settings, chunks, jobs, bar, sizes)
     finally:
         if close:
             stream.close()
 
 
-BLOCK_SIZE = 1 << 20
+@dataclass(frozen=True)
+class TooLong:
+    """Stands for a line longer than the reading limit: its size, and the limit."""
+
+    size: int
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -472,31 +528,86 @@ class Block:
 
     The reading process only cuts the file at line breaks near every megabyte and counts the
     breaks (both in C); splitting into lines happens in the worker, so the reader stays idle
-    and one bytes object per chunk is all that crosses between processes.
+    and one bytes object per chunk is all that crosses between processes. A line over the
+    limit is kept only as its size (`too_long`: its index in the block, and that size).
     """
 
     first_line: int
     data: bytes
+    limit: int = MAX_LINE_BYTES
+    too_long: tuple[tuple[int, int], ...] = ()
 
-    def lines(self) -> list[tuple[int, bytes]]:
-        parts = self.data.split(b"\n")
+    def lines(self) -> list[tuple[int, bytes | TooLong]]:
+        parts: list[bytes | TooLong] = list(self.data.split(b"\n"))
         if parts[-1] == b"":
             parts.pop()
+        for index, size in self.too_long:
+            parts[index] = TooLong(size, self.limit)
+        for index, part in enumerate(parts):
+            if isinstance(part, bytes) and len(part.rstrip(b"\r")) > self.limit:
+                parts[index] = TooLong(len(part), self.limit)
         return list(enumerate(parts, self.first_line))
 
 
-def _measured_chunks(stream: BinaryIO, sizes: deque[int]) -> Iterator[Block]:
-    """Blocks of whole lines; each block's byte count goes to `sizes` (for the progress bar)."""
+def _measured_chunks(
+    stream: BinaryIO, sizes: deque[int], limit: int = MAX_LINE_BYTES, source: str = ""
+) -> Iterator[Block]:
+    """Blocks of whole lines; each block's byte count goes to `sizes` (for the progress bar).
+
+    Memory stays within a block plus `limit`: the rest of a longer line is read and dropped,
+    and the line is reported by its size. A file in UTF-16 is one InputError (not an error
+    per line); a file whose lines end in a lone carriage return (no line feed in its first
+    megabyte) is read line by line all the same.
+    """
     line = 1
+    carry = b""
+    first = True
+    carriage_returns = False
     while True:
         data = stream.read(BLOCK_SIZE)
+        if first and data:
+            first = False
+            if data.startswith(_UTF16_STARTS):
+                raise InputError(
+                    "the file is UTF-16 encoded; sdeparse reads UTF-8 JSON Lines (convert "
+                    "it first, e.g. iconv -f UTF-16 -t UTF-8)",
+                    line=1,
+                    source=source,
+                )
+            carriage_returns = b"\n" not in data and b"\r" in data
+        if carriage_returns:  # no line feed: the lone CRs end the lines (JSON escapes any CR)
+            data = data.replace(b"\r", b"\n")
         if not data:
+            if carry:
+                sizes.append(len(carry))
+                yield Block(line, carry, limit)
             return
-        if not data.endswith(b"\n"):
-            data += stream.readline()
-        sizes.append(len(data))
-        yield Block(line, data)
-        line += data.count(b"\n")
+        buffer = carry + data
+        cut = buffer.rfind(b"\n") + 1
+        carry = buffer[cut:]
+        if cut:
+            sizes.append(cut)
+            yield Block(line, buffer[:cut], limit)
+            line += buffer.count(b"\n", 0, cut)
+        if len(carry) > limit:  # a runaway line: drop the rest of it, keep its size
+            size, carry = _skip_line(stream, len(carry), carriage_returns)
+            sizes.append(size)
+            yield Block(line, b"\n", limit, ((0, size),))
+            line += 1
+
+
+def _skip_line(stream: BinaryIO, size: int, carriage_returns: bool) -> tuple[int, bytes]:
+    """Read past the end of an over-long line: its whole size, and the bytes after its end."""
+    while True:
+        data = stream.read(BLOCK_SIZE)
+        if carriage_returns:
+            data = data.replace(b"\r", b"\n")
+        if not data:
+            return size, b""
+        at = data.find(b"\n")
+        if at >= 0:
+            return size + at, data[at + 1 :]
+        size += len(data)
 
 
 def parse_file(
@@ -510,6 +621,7 @@ def parse_file(
     jobs: int = 1,
     progress: bool = False,
     input_field: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Iterator[bytes]:
     """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
     source = "<stdin>" if str(path) == "-" else str(path)
@@ -521,7 +633,7 @@ def parse_file(
     bar = progress_bar(progress, size, "B", source)
     try:
         for lines, failure in run_chunks(
-            parse_chunk, settings, _measured_chunks(stream, sizes), jobs
+            parse_chunk, settings, _measured_chunks(stream, sizes, max_line_bytes, source), jobs
         ):
             for out in lines:
                 yield out + b"\n"

@@ -1,0 +1,202 @@
+"""The edges of reading and writing: nothing lost, nothing crashes, every failure one clear
+line and a non-zero exit (the command in a subprocess, the library directly)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sdeparse import InputError, evaluate, evaluate_file
+from sdeparse.evaluation import BLOCK_SIZE, parse_file
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "generations.jsonl"
+LINES = EXAMPLE.read_bytes().splitlines(keepends=True)
+SETUP = ("--task", "masa-d1", "--design", "lines", "-q")
+
+
+def run(
+    *args: str, stdin: bytes | None = None, shell_suffix: str = ""
+) -> subprocess.CompletedProcess:
+    if shell_suffix:  # redirections the subprocess module cannot spell (closed stdout)
+        command = " ".join([sys.executable, "-m", "sdeparse", *map(_quote, args)]) + shell_suffix
+        return subprocess.run(command, shell=True, capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sdeparse", *args], input=stdin, capture_output=True, timeout=120
+    )
+
+
+def _quote(arg: str) -> str:
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+def _one_error_line(stderr: bytes) -> str:
+    text = stderr.decode()
+    assert "Traceback" not in text, text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# ---- 1. the output is never one of the inputs; it is replaced whole or not at all ----------
+def test_parse_refuses_to_write_over_its_input(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(EXAMPLE.read_bytes())
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(data)
+    for output in (data, link):
+        p = run("parse", str(data), *SETUP, "-o", str(output))
+        assert p.returncode == 2
+        assert "is the input file" in _one_error_line(p.stderr)
+        assert data.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_a_failed_run_leaves_the_old_output_whole(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"".join(LINES[:3]) + b"not json\n" + b"".join(LINES[3:6]))
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous results\n")
+    p = run("parse", str(data), *SETUP, "--strict-input", "-o", str(out))
+    assert p.returncode == 1
+    assert out.read_text() == "previous results\n"
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".part")] == []
+
+
+def test_the_output_is_replaced_through_a_link(tmp_path: Path) -> None:
+    out = tmp_path / "real.jsonl"
+    out.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(out)
+    p = run("parse", str(EXAMPLE), *SETUP, "-o", str(link))
+    assert p.returncode == 0, p.stderr
+    assert link.is_symlink()
+    assert len(out.read_text().splitlines()) == len(LINES)
+
+
+# ---- 2. an integer of more than 4,300 digits is a bad line, not a crash ---------------------
+HUGE = b'{"prediction": "x", "target": "y", "n": ' + b"9" * 5000 + b"}\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_huge_integer_is_an_input_error(tmp_path: Path, jobs: str) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(LINES[0] + HUGE + LINES[1])
+    p = run("eval", str(data), *SETUP, "--json", "--jobs", jobs)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["n"] == 2 and report["input_error_kinds"] == {"invalid_json": 1}
+    p = run("parse", str(data), *SETUP, "--jobs", jobs)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert rows[1]["input_error"]["line"] == 2 and "too long" in rows[1]["input_error"]["reason"]
+
+
+def test_huge_integer_through_evaluate() -> None:
+    report = evaluate([LINES[0], HUGE], "masa-d1", "lines")
+    assert report.n == 1 and report.input_errors == 1
+
+
+# ---- 3. one record's length is bounded ------------------------------------------------------
+def test_a_line_over_the_limit_is_an_input_error_and_reading_goes_on(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    long_line = b'{"prediction": "' + b"a" * 5000 + b'"}\n'
+    data.write_bytes(LINES[0] + long_line + LINES[1])
+    p = run("eval", str(data), *SETUP, "--json", "--max-line-bytes", "2000")
+    report = json.loads(p.stdout)
+    assert report["n"] == 2 and report["input_error_kinds"] == {"line_too_long": 1}
+    assert report["input_error_samples"][0]["line"] == 2
+
+
+def test_a_file_without_line_breaks_reads_in_bounded_memory(tmp_path: Path) -> None:
+    """3 MB of one line under a 1 MB limit: one input error, and the next line is read."""
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"{" * (3 * BLOCK_SIZE) + b"\n" + LINES[0])
+    report = evaluate_file(data, "masa-d1", "lines", max_line_bytes=BLOCK_SIZE)
+    assert report.n == 1 and report.input_errors == 1
+    rows = list(parse_file(data, "masa-d1", "lines", max_line_bytes=BLOCK_SIZE))
+    assert len(rows) == 2
+    assert json.loads(rows[0])["input_error"]["kind"] == "line_too_long"
+    assert "parsed" in json.loads(rows[1])
+
+
+def test_an_unterminated_last_line_over_the_limit(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(LINES[0] + b"x" * (2 * BLOCK_SIZE + 7))
+    report = evaluate_file(data, "masa-d1", "lines", max_line_bytes=BLOCK_SIZE)
+    assert report.n == 1 and report.input_errors == 1
+
+
+# ---- 4. output errors: one line naming the output, non-zero exit ----------------------------
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("command", ["eval", "parse"])
+def test_a_full_disk_is_one_clear_line(command: str) -> None:
+    p = run(command, str(EXAMPLE), *SETUP, shell_suffix=" > /dev/full")
+    assert p.returncode == 1
+    line = _one_error_line(p.stderr)
+    assert "standard output" in line and "generations.jsonl" not in line
+
+
+@pytest.mark.parametrize("command", ["eval", "parse"])
+def test_a_closed_standard_output_is_one_clear_line(command: str) -> None:
+    p = run(command, str(EXAMPLE), *SETUP, shell_suffix=" >&-")
+    assert p.returncode == 1
+    assert "standard output" in _one_error_line(p.stderr)
+
+
+# ---- 7. input edges ---------------------------------------------------------------------------
+def test_utf16_file_is_named_once(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"".join(LINES[:3]).decode().encode("utf-16"))
+    p = run("eval", str(data), *SETUP)
+    assert p.returncode == 1
+    assert "UTF-16" in _one_error_line(p.stderr)
+    with pytest.raises(InputError, match="UTF-16"):
+        evaluate_file(data, "masa-d1", "lines")
+
+
+def test_carriage_return_line_ends(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"".join(line.rstrip(b"\n") + b"\r" for line in LINES[:7]))
+    report = evaluate_file(data, "masa-d1", "lines")
+    assert report.n == 7 and report.input_errors == 0
+
+
+def test_a_byte_order_mark_on_any_line(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"\xef\xbb\xbf" + LINES[0] + b"\xef\xbb\xbf" + LINES[1])
+    report = evaluate_file(data, "masa-d1", "lines")
+    assert report.n == 2 and report.input_errors == 0
+
+
+def test_null_is_called_null() -> None:
+    report = evaluate([b"null\n", b"[1]\n", b"3\n"], "masa-d1", "lines")
+    reasons = [sample["reason"] for sample in report.to_dict()["input_error_samples"]]
+    assert reasons == ["a JSON null, not an object", "a JSON array, not an object",
+                       "a JSON number, not an object"]
+
+
+def test_nan_and_infinity_are_never_written(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    record = json.loads(LINES[0])
+    text = json.dumps({**record, "score": float("nan"), "upper": float("inf")}) + "\n"
+    assert "NaN" in text
+    data.write_text(text, encoding="utf-8")
+    rows = list(parse_file(data, "masa-d1", "lines"))
+    assert b"NaN" not in rows[0] and b"Infinity" not in rows[0]
+    row = json.loads(rows[0])
+    assert row["score"] is None and row["upper"] is None and "parsed" in row
+
+
+def test_a_file_name_with_double_colon(tmp_path: Path) -> None:
+    data = tmp_path / "a::b.jsonl"
+    data.write_bytes(EXAMPLE.read_bytes())
+    p = run("eval", str(data), *SETUP, "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["n"] == len(LINES)
+    p = run("eval", f"{data}::natural", "--task", "masa-d1", "-q", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["design"] == "natural"
