@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -17,7 +18,14 @@ from typing import TextIO
 
 from . import __version__
 from .errors import InputError, SdeparseError
-from .evaluation import MAX_LINE_BYTES, check_setup, dumps, evaluate_file, parse_file
+from .evaluation import (
+    MAX_LINE_BYTES,
+    check_setup,
+    dumps,
+    evaluate_file,
+    parse_file,
+    stop_workers,
+)
 from .profiles import PROFILES, get_profile
 from .render_text import render_summary, render_text
 from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS
@@ -60,7 +68,12 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
         help="fail (exit 1) at the first line that is not a valid record",
     )
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="parse in N processes (same results)"
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"parse in N processes, same results (1 to {MAX_JOBS}; more than the machine's "
+        "cores only adds overhead)",
     )
     parser.add_argument(
         "--max-line-bytes",
@@ -114,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The most worker processes --jobs starts (each is a Python process with its own parser).
+MAX_JOBS = max(64, 4 * (os.cpu_count() or 1))
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: end like Ctrl-C, with the shell's status for it (128 + 15)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def _fail(message: str, stderr: TextIO | None, status: int = 2) -> int:
     if stderr is not None:
         with contextlib.suppress(OSError):
@@ -156,8 +181,8 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
             check_setup(args.task, design, args.profile)
     except SdeparseError as exc:
         return _fail(str(exc), stderr)
-    if args.jobs < 1:
-        return _fail("--jobs must be at least 1", stderr)
+    if not 1 <= args.jobs <= MAX_JOBS:
+        return _fail(f"--jobs must be between 1 and {MAX_JOBS}", stderr)
     if args.max_line_bytes < 1:
         return _fail("--max-line-bytes must be at least 1", stderr)
     if list(files).count("-") > 1:
@@ -330,7 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout, stderr = sys.stdout, sys.stderr
     if stdout is None and not getattr(args, "output", None):
         return _fail("standard output is closed; give --output or redirect it", stderr, 1)
+    previous = None
     try:
+        with contextlib.suppress(ValueError):  # not the main thread (an embedding): leave it
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
         if args.command == "eval":
             return _run_eval(args, stdout, stderr)
         return _run_parse(args, stdout, stderr)
@@ -341,9 +369,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (e.g. `| head`): not an error of ours
         _silence_stdout()
         return 0
-    except KeyboardInterrupt:
-        print("sdeparse: interrupted", file=stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        stop_workers()
+        status = 143 if isinstance(exc, Terminated) else 130
+        with contextlib.suppress(OSError, AttributeError):
+            print(f"sdeparse: {'terminated' if status == 143 else 'interrupted'}", file=stderr)
+        return status
+    finally:
+        if previous is not None:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, previous)
 
 
 def _silence_stdout() -> None:

@@ -14,14 +14,17 @@ said otherwise) handed to the parser so that spans not in it are reported.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
 import os
 import re
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeAlias
@@ -257,7 +260,11 @@ _worker_settings: Settings | None = None
 
 
 def _init_worker(settings: Settings) -> None:
+    """A worker ignores Ctrl-C (the terminal sends it to every process of the job): the main
+    process alone decides to stop, and then ends the workers."""
     global _worker_settings
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_settings = settings
 
 
@@ -294,15 +301,34 @@ def run_chunks(
         for chunk in chunks:
             yield func(settings, chunk)
         return
-    context = multiprocessing.get_context()
-    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        window: deque[Any] = deque()
+    # A process pool that survives its workers being killed (multiprocessing.Pool can
+    # deadlock in terminate() when a worker dies holding its task queue's lock).
+    executor = ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context(),
+        initializer=_init_worker,
+        initargs=(settings,),
+    )
+    try:
+        window: deque[Future[tuple[Any, Any]]] = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(_IN_WORKER[func], (chunk,)))
+            window.append(executor.submit(_IN_WORKER[func], chunk))
             if len(window) >= 2 * jobs:
-                yield window.popleft().get()
+                yield window.popleft().result()
         while window:
-            yield window.popleft().get()
+            yield window.popleft().result()
+    except BaseException:  # interrupted, or the consumer stopped: end the workers now
+        stop_workers()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+def stop_workers() -> None:
+    """Kill this process's worker processes at once (their work is being thrown away)."""
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(OSError, ValueError):
+            child.kill()
 
 
 def chunked(

@@ -200,3 +200,67 @@ def test_a_file_name_with_double_colon(tmp_path: Path) -> None:
     p = run("eval", f"{data}::natural", "--task", "masa-d1", "-q", "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["design"] == "natural"
+
+
+# ---- 5. signals under --jobs: quick exit, the shell's status, no traceback, no orphan ---------
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
+@pytest.mark.parametrize(
+    ("command", "signal_name", "status"),
+    [("eval", "SIGINT", 130), ("parse", "SIGINT", 130), ("eval", "SIGTERM", 143),
+     ("parse", "SIGTERM", 143)],
+)
+def test_signals_under_jobs(tmp_path: Path, command: str, signal_name: str, status: int) -> None:
+    import signal
+    import time
+
+    data = tmp_path / "big.jsonl"
+    data.write_bytes(EXAMPLE.read_bytes() * 400)
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sdeparse", command, str(data), *SETUP, "--jobs", "2",
+         *(["-o", str(out)] if command == "parse" else [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a shell job has
+    )
+    # wait until the workers run (imports done): the parse output's temporary file appears
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        started = [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+        if command == "parse" and started:
+            break
+        time.sleep(0.1)
+        if command == "eval" and len(_children(process.pid)) >= 2:
+            break
+    assert process.poll() is None, "finished before the signal; make the input larger"
+    sent = time.monotonic()
+    if signal_name == "SIGINT":  # Ctrl-C reaches every process of the terminal's job
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert time.monotonic() - sent < 5
+    assert process.returncode == status
+    assert "Traceback" not in stderr.decode() and "Error" not in stderr.decode()
+    time.sleep(0.3)
+    with pytest.raises(ProcessLookupError):  # nothing of the group is left
+        os.killpg(process.pid, 0)
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc; empty where there is none)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.parent.name))
+    return found
+
+
+def test_jobs_has_an_upper_bound() -> None:
+    p = run("eval", str(EXAMPLE), *SETUP, "--jobs", "100000")
+    assert p.returncode == 2 and "--jobs must be between 1 and" in _one_error_line(p.stderr)
