@@ -1,4 +1,5 @@
-"""The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them.
+"""The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them,
+``render`` writes canonical targets, ``tasks`` and ``codes`` show what sdeparse knows.
 
 Exit status: 0 success; 1 a bad input line under --strict-input, an unreadable input (UTF-16)
 or an output that cannot be written; 2 a usage error (unknown task, design or profile, a
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from . import __version__
+from .diagnostics import ALL_CODES, EXTRACTION_CODES
 from .errors import InputError, SdeparseError
 from .evaluation import (
     MAX_LINE_BYTES,
@@ -26,9 +28,11 @@ from .evaluation import (
     parse_file,
     stop_workers,
 )
+from .info import describe_task, render_file, render_task
 from .profiles import PROFILES, get_profile
+from .render import check_design
 from .render_text import render_summary, render_text
-from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS
+from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS, load_task
 
 
 def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> None:
@@ -124,6 +128,47 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("file", metavar="FILE", help="a JSON Lines file; - for stdin")
     _common(pa)
     pa.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+
+    ta = commands.add_parser(
+        "tasks",
+        help="list the built-in tasks, or show one task's slots and labels",
+        description="Without NAME: the built-in tasks. With a name or a task file: its slots "
+        "(or types), labels with their codes and synonyms, punctuation, JSON keys and designs.",
+    )
+    ta.add_argument("name", nargs="?", metavar="NAME", help="a built-in task or a task file")
+    ta.add_argument("--json", action="store_true", help="print as JSON")
+
+    co = commands.add_parser(
+        "codes",
+        help="the table of diagnostic codes",
+        description="Every diagnostic code: its usual severity, what it means and an example.",
+    )
+    co.add_argument("--json", action="store_true", help="print as JSON")
+
+    re_ = commands.add_parser(
+        "render",
+        help="write canonical targets (fine-tuning samples) for a JSON Lines file of labels",
+        description="Read records holding labels ({aspect: label}; an extraction task: a list "
+        "of [type, span] pairs) and write each record with the canonical output of the design "
+        "added: the fine-tuning target. A record that cannot be rendered gets an "
+        "'input_error' field instead.",
+    )
+    re_.add_argument("file", metavar="FILE", help="a JSON Lines file; - for stdin")
+    re_.add_argument("--task", required=True, help="a built-in task or a task file")
+    re_.add_argument("--design", required=True, help="the design to write")
+    re_.add_argument(
+        "--labels-field", default="labels", metavar="NAME", help="default: labels"
+    )
+    re_.add_argument(
+        "--descriptions-field",
+        default="descriptions",
+        metavar="NAME",
+        help="CoT/R-CoT: the record's {aspect: description} (default: descriptions)",
+    )
+    re_.add_argument(
+        "--target-field", default="target", metavar="NAME", help="written here (default: target)"
+    )
+    re_.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
     return parser
 
 
@@ -359,9 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with contextlib.suppress(ValueError):  # not the main thread (an embedding): leave it
             previous = signal.signal(signal.SIGTERM, _on_sigterm)
-        if args.command == "eval":
-            return _run_eval(args, stdout, stderr)
-        return _run_parse(args, stdout, stderr)
+        return _COMMANDS[args.command](args, stdout, stderr)
     except OutputError as exc:
         _silence_stdout()  # what is left in its buffer cannot be written either
         return _fail(str(exc), stderr, 1)
@@ -379,6 +422,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _run_tasks(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.name is None:
+        tasks = [load_task(name) for name in BUILTIN_TASKS + BUILTIN_EXTRACTION_TASKS]
+        if args.json:
+            data = [{"name": t.name, "kind": t.kind.value, "description": t.description}
+                    for t in tasks]
+            _write_bytes(stdout, dumps(data) + b"\n")
+        else:
+            width = max(len(t.name) for t in tasks)
+            lines = [f"{t.name:<{width}}  {t.kind.value:<14}  {t.description}" for t in tasks]
+            lines.append("\nsdeparse tasks NAME shows a task's slots and labels.")
+            _write_text(stdout, "\n".join(lines) + "\n")
+        _flush(stdout)
+        return 0
+    try:
+        task = load_task(args.name)
+    except SdeparseError as exc:
+        return _fail(str(exc), stderr)
+    if args.json:
+        _write_bytes(stdout, dumps(describe_task(task)) + b"\n")
+    else:
+        _write_text(stdout, render_task(task))
+    _flush(stdout)
+    return 0
+
+
+def _run_codes(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    rows = [(info.code.value, info.severity.value, info.summary, info.example,
+             "extraction" if info.code in EXTRACTION_CODES else "all")
+            for info in ALL_CODES.values()]
+    if args.json:
+        keys = ("code", "severity", "summary", "example", "tasks")
+        data = [dict(zip(keys, row, strict=True)) for row in rows]
+        _write_bytes(stdout, dumps(data) + b"\n")
+    else:
+        width = max(len(row[0]) for row in rows)
+        lines = []
+        for code, severity, summary, example, kinds in rows:
+            scope = " (extraction tasks)" if kinds == "extraction" else ""
+            lines.append(f"{code:<{width}}  {severity:<7}  {summary}{scope}")
+            if example:
+                lines.append(f"{'':<{width}}  {'':<7}  e.g. {example!r}")
+        _write_text(stdout, "\n".join(lines) + "\n")
+    _flush(stdout)
+    return 0
+
+
+def _run_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        task = load_task(args.task)
+        design = task.design(args.design)
+        check_design(task, design)
+    except SdeparseError as exc:
+        return _fail(str(exc), stderr)
+    if args.file != "-" and not os.path.isfile(args.file):
+        return _fail(f"{args.file}: no such file", stderr)
+    if args.output and args.file != "-" and _same_file(args.output, args.file):
+        return _fail(f"{args.output}: is the input file; write the output elsewhere", stderr)
+    lines = render_file(
+        args.file, task, design, args.labels_field, args.descriptions_field, args.target_field
+    )
+    try:
+        if args.output:
+            _write_replacing(args.output, lines)
+        else:
+            for line in lines:
+                _write_bytes(stdout, line)
+            _flush(stdout)
+    except InputError as exc:
+        print(f"sdeparse: bad input: {exc}", file=stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}", stderr)
+    return 0
+
+
+_COMMANDS = {
+    "eval": _run_eval,
+    "parse": _run_parse,
+    "tasks": _run_tasks,
+    "codes": _run_codes,
+    "render": _run_render,
+}
 
 
 def _silence_stdout() -> None:
