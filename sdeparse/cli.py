@@ -56,7 +56,27 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
         help=f"what counts as a format error: {' or '.join(PROFILES)} (default: strict)",
     )
     parser.add_argument(
-        "--prediction-field", default="prediction", metavar="NAME", help="default: prediction"
+        "--prediction-field",
+        default="prediction",
+        metavar="PATH",
+        help="the field holding the output: a name, or a dotted path of keys and list indices "
+        "(outputs.0.text for vLLM, response.body.choices.0.message.content for OpenAI batch "
+        "files; default: prediction)",
+    )
+    parser.add_argument(
+        "--sample-index",
+        type=int,
+        default=None,
+        metavar="K",
+        help="when the prediction field holds a list of samples, read sample K (from 0)",
+    )
+    parser.add_argument(
+        "--strip",
+        action="append",
+        default=[],
+        metavar="STRING",
+        help="remove STRING wherever it occurs in a prediction before parsing (stop "
+        "sequences); repeatable",
     )
     parser.add_argument(
         "--input-field",
@@ -111,11 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="+",
         metavar="FILE",
-        help="JSON Lines files; - for stdin; FILE::DESIGN gives a file its own design, so one "
-        "run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
+        help="JSON Lines files (.gz too); - for stdin; FILE::DESIGN gives a file its own "
+        "design, so one run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
     )
     _common(ev, per_file_design=True)
-    ev.add_argument("--target-field", default="target", metavar="NAME", help="default: target")
+    ev.add_argument(
+        "--target-field", default="target", metavar="PATH", help="like --prediction-field "
+        "(default: target)"
+    )
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     pa = commands.add_parser(
@@ -230,6 +253,8 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
         return _fail(f"--jobs must be between 1 and {MAX_JOBS}", stderr)
     if args.max_line_bytes < 1:
         return _fail("--max-line-bytes must be at least 1", stderr)
+    if any(not text for text in args.strip):
+        return _fail("--strip takes a non-empty string", stderr)
     if list(files).count("-") > 1:
         return _fail("standard input (-) can be read only once", stderr)
     for path in files:
@@ -266,6 +291,8 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                     progress=_show_progress(args),
                     input_field=args.input_field,
                     max_line_bytes=args.max_line_bytes,
+                    strip=args.strip,
+                    sample_index=args.sample_index,
                 )
             )
         except InputError as exc:
@@ -305,6 +332,8 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         progress=_show_progress(args),
         input_field=args.input_field,
         max_line_bytes=args.max_line_bytes,
+        strip=args.strip,
+        sample_index=args.sample_index,
     )
     try:
         if args.output:

@@ -15,6 +15,7 @@ said otherwise) handed to the parser so that spans not in it are reported.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import math
 import multiprocessing
@@ -23,7 +24,7 @@ import re
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,17 @@ class Settings:
     #: `input_required`, when that is an input error.
     input_field: str = "prompt"
     input_required: bool = False
+    #: Strings removed from every prediction before parsing (stop sequences, special tokens).
+    strip: tuple[str, ...] = ()
+    #: Which sample to read when the prediction field holds a list of samples.
+    sample_index: int | None = None
+
+    def prediction(self, record: Mapping[str, Any]) -> str:
+        """The record's prediction: its field (or path), the chosen sample, stripped."""
+        text = _text_field(record, self.prediction_field, self.sample_index)
+        for unwanted in self.strip:
+            text = text.replace(unwanted, "")
+        return text
 
     def input_text(self, record: Mapping[str, Any]) -> str | None:
         """The model's input of a record (extraction tasks), or None."""
@@ -161,13 +173,44 @@ def _json_kind(value: Any) -> str:
             dict: "object"}.get(type(value), type(value).__name__)
 
 
-def _text_field(record: Mapping[str, Any], name: str) -> str:
-    if name not in record:
-        raise BadInput("missing_field", f"no {name!r} field", record)
-    value = record[name]
+def field_value(record: Mapping[str, Any], name: str) -> Any:
+    """The value a field name or path names: a key of the record, else a dotted path of keys
+    and list indices (``outputs.0.text`` for vLLM, ``response.body.choices.0.message.content``
+    for OpenAI batch output). BadInput when it is not there."""
+    if name in record:
+        return record[name]
+    node: Any = record
+    for part in name.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and _is_index(part) and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise BadInput("missing_field", f"no {name!r} field", record)
+    return node
+
+
+def _is_index(part: str) -> bool:
+    return part.isdigit() or (part.startswith("-") and part[1:].isdigit())
+
+
+def _text_field(record: Mapping[str, Any], name: str, sample: int | None = None) -> str:
+    value = field_value(record, name)
+    if isinstance(value, list) and sample is not None:
+        if not -len(value) <= sample < len(value):
+            raise BadInput(
+                "missing_field",
+                f"field {name!r} holds {len(value)} samples, no sample {sample}",
+                record,
+            )
+        value = value[sample]
     if not isinstance(value, str):
-        kind = "null" if value is None else type(value).__name__
-        raise BadInput("not_a_string", f"field {name!r} is {kind}, not a string", record)
+        if isinstance(value, list) and sample is None:
+            reason = (f"field {name!r} is a list of {len(value)} samples: choose one with "
+                      "--sample-index")
+        else:
+            reason = f"field {name!r} is {_json_kind(value)}, not a string"
+        raise BadInput("not_a_string", reason, record)
     return value
 
 
@@ -206,7 +249,7 @@ def evaluate_chunk(
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
-            prediction = _text_field(record, s.prediction_field)
+            prediction = s.prediction(record)
             target = _text_field(record, s.target_field)
             source = s.input_text(record)
         except BadInput as bad:
@@ -234,7 +277,7 @@ def parse_chunk(
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
-            prediction = _text_field(record, s.prediction_field)
+            prediction = s.prediction(record)
             source = s.input_text(record)
         except BadInput as bad:
             if s.strict_input:
@@ -401,8 +444,12 @@ def _settings(
     error_samples: int,
     source: str,
     input_field: str | None = None,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Settings:
     loaded, chosen = check_setup(task, design, profile)
+    if any(not isinstance(text, str) or not text for text in strip):
+        raise ValueError("strip takes non-empty strings")
     return Settings(
         task=loaded,
         design=chosen,
@@ -415,6 +462,8 @@ def _settings(
         source=source,
         input_field="prompt" if input_field is None else input_field,
         input_required=bool(input_field),
+        strip=tuple(strip),
+        sample_index=sample_index,
     )
 
 
@@ -455,6 +504,8 @@ def evaluate(
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
     input_field: str | None = None,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Report:
     """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
 
@@ -480,6 +531,8 @@ def evaluate(
         error_samples,
         source,
         input_field,
+        strip,
+        sample_index,
     )
     items = _records_of(records)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
@@ -491,6 +544,8 @@ def open_input(path: str | Path) -> tuple[BinaryIO, int | None, bool]:
     """(binary stream, size in bytes if known, whether to close it); ``-`` is standard input."""
     if str(path) == "-":
         return sys.stdin.buffer, None, False
+    if str(path).endswith(".gz"):  # the progress bar then counts records, not a total
+        return gzip.open(path, "rb"), None, True  # type: ignore[return-value]
     stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
     try:
         size = os.fstat(stream.fileno()).st_size
@@ -514,6 +569,8 @@ def evaluate_file(
     progress: bool = False,
     input_field: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Report:
     """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
     source = "<stdin>" if str(path) == "-" else str(path)
@@ -528,6 +585,8 @@ def evaluate_file(
         error_samples,
         source,
         input_field,
+        strip,
+        sample_index,
     )
     stream, size, close = open_input(path)
     try:
@@ -648,11 +707,14 @@ def parse_file(
     progress: bool = False,
     input_field: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Iterator[bytes]:
     """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
-        task, design, profile, prediction_field, "target", strict_input, 0, 0, source, input_field
+        task, design, profile, prediction_field, "target", strict_input, 0, 0, source,
+        input_field, strip, sample_index,
     )
     stream, size, close = open_input(path)
     sizes: deque[int] = deque()

@@ -264,3 +264,55 @@ def _children(pid: int) -> list[int]:
 def test_jobs_has_an_upper_bound() -> None:
     p = run("eval", str(EXAMPLE), *SETUP, "--jobs", "100000")
     assert p.returncode == 2 and "--jobs must be between 1 and" in _one_error_line(p.stderr)
+
+
+# ---- 9. where the outputs are ---------------------------------------------------------------
+def _nested(tmp_path: Path, shape: str) -> Path:
+    rows = []
+    for line in LINES[:6]:
+        record = json.loads(line)
+        prediction = record.pop("prediction")
+        if shape == "vllm":
+            record["outputs"] = [{"text": prediction, "finish_reason": "stop"}]
+        elif shape == "openai":
+            record["response"] = {"body": {"choices": [{"message": {"content": prediction}}]}}
+        else:  # several samples
+            record["prediction"] = ["x", prediction + "</s>"]
+        rows.append(json.dumps(record, ensure_ascii=False) + "\n")
+    path = tmp_path / f"{shape}.jsonl"
+    path.write_text("".join(rows), encoding="utf-8")
+    return path
+
+
+def test_field_paths_for_vllm_and_openai_batch_files(tmp_path: Path) -> None:
+    plain = evaluate([json.loads(line) for line in LINES[:6]], "masa-d1", "lines")
+    for shape, path in (("vllm", "outputs.0.text"),
+                        ("openai", "response.body.choices.0.message.content")):
+        p = run("eval", str(_nested(tmp_path, shape)), *SETUP, "--json",
+                "--prediction-field", path)
+        assert p.returncode == 0, p.stderr
+        report = json.loads(p.stdout)
+        assert report["n"] == 6 and report["accuracy"] == plain.to_dict()["accuracy"]
+
+
+def test_sample_index_and_strip(tmp_path: Path) -> None:
+    plain = evaluate([json.loads(line) for line in LINES[:6]], "masa-d1", "lines")
+    path = _nested(tmp_path, "samples")
+    p = run("eval", str(path), *SETUP, "--json")
+    assert json.loads(p.stdout)["input_error_kinds"] == {"not_a_string": 6}
+    assert b"--sample-index" in run("parse", str(path), *SETUP).stdout
+    p = run("eval", str(path), *SETUP, "--json", "--sample-index", "1", "--strip", "</s>")
+    report = json.loads(p.stdout)
+    assert report["n"] == 6 and report["codes"] == plain.to_dict()["codes"]
+
+
+def test_gzip_input(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "g.jsonl.gz"
+    path.write_bytes(gzip.compress(EXAMPLE.read_bytes()))
+    p = run("eval", str(path), *SETUP, "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["n"] == len(LINES)
+    p = run("parse", str(path), *SETUP)
+    assert len(p.stdout.splitlines()) == len(LINES)
