@@ -1,8 +1,9 @@
 """The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them,
 ``render`` writes canonical targets, ``tasks`` and ``codes`` show what sdeparse knows.
 
-Exit status: 0 success; 1 a bad input line under --strict-input, an unreadable input (UTF-16)
-or an output that cannot be written; 2 a usage error (unknown task, design or profile, a
+Exit status: 0 success; 1 nothing could be scored (every line an input or gold error), a bad
+input line under --strict-input, an unreadable input (UTF-16) or an output that cannot be
+written; 2 a usage error (unknown task, design or profile, a
 missing file, bad arguments, an output that is one of the inputs); 130 interrupted.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from . import __version__
+from .advice import likely_cause, nothing_scored, unscored_share
 from .diagnostics import ALL_CODES, EXTRACTION_CODES
 from .errors import InputError, SdeparseError
 from .evaluation import (
@@ -32,6 +34,7 @@ from .info import describe_task, render_file, render_task
 from .profiles import PROFILES, get_profile
 from .render import check_design
 from .render_text import render_summary, render_text
+from .report import Report
 from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS, load_task
 
 
@@ -302,17 +305,43 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise
         except OSError as exc:
             return _fail(f"{path}: {exc.strerror or exc}", stderr)
+    warnings = [_advice(report, path, args, design) for (path, design), report in
+                zip(files, reports, strict=True)]
     if args.json:
         data = [r.to_dict() for r in reports]
+        for item, warning in zip(data, warnings, strict=True):
+            if warning:
+                item["warnings"] = [warning]
         _write_bytes(stdout, dumps(data[0] if len(data) == 1 else data) + b"\n")
-    elif len(reports) == 1:
-        _write_text(stdout, render_text(reports[0]))
     else:
-        _write_text(stdout, render_summary(reports))
-        for report in reports:
-            _write_text(stdout, "\n" + render_text(report))
+        for warning in filter(None, warnings):
+            _write_text(stdout, f"warning: {warning}\n")
+        if any(warnings):
+            _write_text(stdout, "\n")
+        if len(reports) == 1:
+            _write_text(stdout, render_text(reports[0]))
+        else:
+            _write_text(stdout, render_summary(reports))
+            for report in reports:
+                _write_text(stdout, "\n" + render_text(report))
     _flush(stdout)
+    if not any(report.n for report in reports):
+        reasons = [nothing_scored(report) for report in reports]
+        return _fail("; ".join(filter(None, reasons)), stderr, 1)
     return 0
+
+
+def _advice(report: Report, path: str, args: argparse.Namespace, design: str | None) -> str:
+    """A warning naming the likely cause when more than half of a file's lines were not
+    scored ('' otherwise)."""
+    share = unscored_share(report)
+    if share <= 0.5:
+        return ""
+    chosen = load_task(args.task).design(design or args.design)
+    cause = likely_cause(
+        report, path, args.task, chosen, args.prediction_field, args.target_field
+    )
+    return f"{path}: {share:.0%} of the lines were not scored; {cause}"
 
 
 def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

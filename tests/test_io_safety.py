@@ -316,3 +316,30 @@ def test_gzip_input(tmp_path: Path) -> None:
     assert json.loads(p.stdout)["n"] == len(LINES)
     p = run("parse", str(path), *SETUP)
     assert len(p.stdout.splitlines()) == len(LINES)
+
+
+# ---- 8. exit codes that scripts can trust -------------------------------------------------------
+def test_nothing_scored_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
+    p = run("eval", str(EXAMPLE), *SETUP[:2], "--design", "json", "-q")
+    assert p.returncode == 1
+    assert "nothing could be scored" in _one_error_line(p.stderr)
+    assert p.stdout.startswith(b"warning: ") and b"--design lines" in p.stdout.splitlines()[0]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    p = run("eval", str(empty), *SETUP)
+    assert p.returncode == 1 and "no records" in _one_error_line(p.stderr)
+
+
+def test_most_lines_unscored_warns_with_the_likely_cause(tmp_path: Path) -> None:
+    data = tmp_path / "g.jsonl"
+    data.write_bytes(b"".join(LINES[:2]) + b"oops\n" * 3)
+    p = run("eval", str(data), *SETUP)
+    assert p.returncode == 0
+    assert b"not JSON objects" in p.stdout.splitlines()[0]
+    p = run("eval", str(data), *SETUP, "--json")
+    assert "JSON Lines" in json.loads(p.stdout)["warnings"][0]
+    p = run("eval", str(EXAMPLE), *SETUP, "--prediction-field", "output", "--json")
+    assert p.returncode == 1
+    assert "--prediction-field" in json.loads(p.stdout)["warnings"][0]
+    p = run("eval", str(EXAMPLE), *SETUP)  # a good run: no warning
+    assert p.returncode == 0 and not p.stdout.startswith(b"warning")
