@@ -1,23 +1,41 @@
-"""The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them.
+"""The ``sdeparse`` command: ``eval`` scores generation files, ``parse`` annotates them,
+``render`` writes canonical targets, ``tasks`` and ``codes`` show what sdeparse knows.
 
-Exit status: 0 success; 1 a bad input line under --strict-input; 2 a usage error (unknown
-task, design or profile, a missing file, bad arguments).
+Exit status: 0 success; 1 nothing could be scored (every line an input or gold error), a bad
+input line under --strict-input, an unreadable input (UTF-16) or an output that cannot be
+written; 2 a usage error (unknown task, design or profile, a
+missing file, bad arguments, an output that is one of the inputs); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from . import __version__
+from .advice import likely_cause, nothing_scored, unscored_share
+from .diagnostics import ALL_CODES, EXTRACTION_CODES
 from .errors import InputError, SdeparseError
-from .evaluation import check_setup, dumps, evaluate_file, parse_file
+from .evaluation import (
+    MAX_LINE_BYTES,
+    check_setup,
+    dumps,
+    evaluate_file,
+    parse_file,
+    stop_workers,
+)
+from .info import describe_task, render_file, render_task
 from .profiles import PROFILES, get_profile
+from .render import check_design
 from .render_text import render_summary, render_text
-from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS
+from .report import Report
+from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS, load_task
 
 
 def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> None:
@@ -41,7 +59,27 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
         help=f"what counts as a format error: {' or '.join(PROFILES)} (default: strict)",
     )
     parser.add_argument(
-        "--prediction-field", default="prediction", metavar="NAME", help="default: prediction"
+        "--prediction-field",
+        default="prediction",
+        metavar="PATH",
+        help="the field holding the output: a name, or a dotted path of keys and list indices "
+        "(outputs.0.text for vLLM, response.body.choices.0.message.content for OpenAI batch "
+        "files; default: prediction)",
+    )
+    parser.add_argument(
+        "--sample-index",
+        type=int,
+        default=None,
+        metavar="K",
+        help="when the prediction field holds a list of samples, read sample K (from 0)",
+    )
+    parser.add_argument(
+        "--strip",
+        action="append",
+        default=[],
+        metavar="STRING",
+        help="remove STRING wherever it occurs in a prediction before parsing (stop "
+        "sequences); repeatable",
     )
     parser.add_argument(
         "--input-field",
@@ -57,7 +95,20 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
         help="fail (exit 1) at the first line that is not a valid record",
     )
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="parse in N processes (same results)"
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"parse in N processes, same results (1 to {MAX_JOBS}; more than the machine's "
+        "cores only adds overhead)",
+    )
+    parser.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help="a longer line is an input error and reading goes on at the next line "
+        f"(default: {MAX_LINE_BYTES:,}, 64 MiB)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -83,11 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="+",
         metavar="FILE",
-        help="JSON Lines files; - for stdin; FILE::DESIGN gives a file its own design, so one "
-        "run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
+        help="JSON Lines files (.gz too); - for stdin; FILE::DESIGN gives a file its own "
+        "design, so one run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
     )
     _common(ev, per_file_design=True)
-    ev.add_argument("--target-field", default="target", metavar="NAME", help="default: target")
+    ev.add_argument(
+        "--target-field", default="target", metavar="PATH", help="like --prediction-field "
+        "(default: target)"
+    )
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     pa = commands.add_parser(
@@ -100,12 +154,74 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("file", metavar="FILE", help="a JSON Lines file; - for stdin")
     _common(pa)
     pa.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+
+    ta = commands.add_parser(
+        "tasks",
+        help="list the built-in tasks, or show one task's slots and labels",
+        description="Without NAME: the built-in tasks. With a name or a task file: its slots "
+        "(or types), labels with their codes and synonyms, punctuation, JSON keys and designs.",
+    )
+    ta.add_argument("name", nargs="?", metavar="NAME", help="a built-in task or a task file")
+    ta.add_argument("--json", action="store_true", help="print as JSON")
+
+    co = commands.add_parser(
+        "codes",
+        help="the table of diagnostic codes",
+        description="Every diagnostic code: its usual severity, what it means and an example.",
+    )
+    co.add_argument("--json", action="store_true", help="print as JSON")
+
+    re_ = commands.add_parser(
+        "render",
+        help="write canonical targets (fine-tuning samples) for a JSON Lines file of labels",
+        description="Read records holding labels ({aspect: label}; an extraction task: a list "
+        "of [type, span] pairs) and write each record with the canonical output of the design "
+        "added: the fine-tuning target. A record that cannot be rendered gets an "
+        "'input_error' field instead.",
+    )
+    re_.add_argument("file", metavar="FILE", help="a JSON Lines file; - for stdin")
+    re_.add_argument("--task", required=True, help="a built-in task or a task file")
+    re_.add_argument("--design", required=True, help="the design to write")
+    re_.add_argument(
+        "--labels-field", default="labels", metavar="NAME", help="default: labels"
+    )
+    re_.add_argument(
+        "--descriptions-field",
+        default="descriptions",
+        metavar="NAME",
+        help="CoT/R-CoT: the record's {aspect: description} (default: descriptions)",
+    )
+    re_.add_argument(
+        "--target-field", default="target", metavar="NAME", help="written here (default: target)"
+    )
+    re_.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
     return parser
 
 
-def _fail(message: str, stderr: TextIO) -> int:
-    print(f"sdeparse: error: {message}", file=stderr)
-    return 2
+#: The most worker processes --jobs starts (each is a Python process with its own parser).
+MAX_JOBS = max(64, 4 * (os.cpu_count() or 1))
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: end like Ctrl-C, with the shell's status for it (128 + 15)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _fail(message: str, stderr: TextIO | None, status: int = 2) -> int:
+    if stderr is not None:
+        with contextlib.suppress(OSError):
+            print(f"sdeparse: error: {message}", file=stderr)
+    return status
+
+
+class OutputError(Exception):
+    """Writing the results failed (disk full, closed stream): names the output."""
+
+    def __init__(self, output: str, reason: str) -> None:
+        super().__init__(f"cannot write {output}: {reason}")
 
 
 def _show_progress(args: argparse.Namespace) -> bool:
@@ -117,7 +233,10 @@ def _file_designs(specs: Sequence[str], default: str | None) -> list[tuple[str, 
     pairs = []
     for spec in specs:
         path, separator, design = spec.rpartition("::")
-        pairs.append((path, design) if separator and path else (spec, default))
+        if os.path.exists(spec) or not (separator and path):  # a file named a::b is a file
+            pairs.append((spec, default))
+        else:
+            pairs.append((path, design))
     return pairs
 
 
@@ -133,8 +252,12 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
             check_setup(args.task, design, args.profile)
     except SdeparseError as exc:
         return _fail(str(exc), stderr)
-    if args.jobs < 1:
-        return _fail("--jobs must be at least 1", stderr)
+    if not 1 <= args.jobs <= MAX_JOBS:
+        return _fail(f"--jobs must be between 1 and {MAX_JOBS}", stderr)
+    if args.max_line_bytes < 1:
+        return _fail("--max-line-bytes must be at least 1", stderr)
+    if any(not text for text in args.strip):
+        return _fail("--strip takes a non-empty string", stderr)
     if list(files).count("-") > 1:
         return _fail("standard input (-) can be read only once", stderr)
     for path in files:
@@ -170,6 +293,9 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                     jobs=args.jobs,
                     progress=_show_progress(args),
                     input_field=args.input_field,
+                    max_line_bytes=args.max_line_bytes,
+                    strip=args.strip,
+                    sample_index=args.sample_index,
                 )
             )
         except InputError as exc:
@@ -179,22 +305,51 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise
         except OSError as exc:
             return _fail(f"{path}: {exc.strerror or exc}", stderr)
+    warnings = [_advice(report, path, args, design) for (path, design), report in
+                zip(files, reports, strict=True)]
     if args.json:
         data = [r.to_dict() for r in reports]
+        for item, warning in zip(data, warnings, strict=True):
+            if warning:
+                item["warnings"] = [warning]
         _write_bytes(stdout, dumps(data[0] if len(data) == 1 else data) + b"\n")
-    elif len(reports) == 1:
-        _write_text(stdout, render_text(reports[0]))
     else:
-        _write_text(stdout, render_summary(reports))
-        for report in reports:
-            _write_text(stdout, "\n" + render_text(report))
+        for warning in filter(None, warnings):
+            _write_text(stdout, f"warning: {warning}\n")
+        if any(warnings):
+            _write_text(stdout, "\n")
+        if len(reports) == 1:
+            _write_text(stdout, render_text(reports[0]))
+        else:
+            _write_text(stdout, render_summary(reports))
+            for report in reports:
+                _write_text(stdout, "\n" + render_text(report))
+    _flush(stdout)
+    if not any(report.n for report in reports):
+        reasons = [nothing_scored(report) for report in reports]
+        return _fail("; ".join(filter(None, reasons)), stderr, 1)
     return 0
+
+
+def _advice(report: Report, path: str, args: argparse.Namespace, design: str | None) -> str:
+    """A warning naming the likely cause when more than half of a file's lines were not
+    scored ('' otherwise)."""
+    share = unscored_share(report)
+    if share <= 0.5:
+        return ""
+    chosen = load_task(args.task).design(design or args.design)
+    cause = likely_cause(
+        report, path, args.task, chosen, args.prediction_field, args.target_field
+    )
+    return f"{path}: {share:.0%} of the lines were not scored; {cause}"
 
 
 def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     status = _check_setup(args, [args.file], stderr)
     if status:
         return status
+    if args.output and args.file != "-" and _same_file(args.output, args.file):
+        return _fail(f"{args.output}: is the input file; write the output elsewhere", stderr)
     lines = parse_file(
         args.file,
         args.task,
@@ -205,33 +360,88 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         jobs=args.jobs,
         progress=_show_progress(args),
         input_field=args.input_field,
+        max_line_bytes=args.max_line_bytes,
+        strip=args.strip,
+        sample_index=args.sample_index,
     )
     try:
         if args.output:
-            with open(args.output, "wb") as out:
-                for line in lines:
-                    out.write(line)
+            _write_replacing(args.output, lines)
         else:
             for line in lines:
                 _write_bytes(stdout, line)
-            stdout.flush()
+            _flush(stdout)
     except InputError as exc:
         print(f"sdeparse: bad input: {exc}", file=stderr)
         return 1
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        return _fail(f"{exc.filename or args.output or args.file}: {exc.strerror or exc}", stderr)
+    except OSError as exc:  # reading the input (writes raise OutputError)
+        return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}", stderr)
     return 0
 
 
-def _write_bytes(stream: TextIO, data: bytes) -> None:
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
+def _same_file(output: str, path: str) -> bool:
+    """Whether `output` names the file `path` (also through a link)."""
+    try:
+        return os.path.samefile(output, path)
+    except OSError:
+        return False
+
+
+def _write_replacing(output: str, lines: Iterator[bytes]) -> None:
+    """Write to a temporary file beside `output` and rename it into place, so an interrupted
+    or failed run leaves the old file whole; a link is followed, not replaced."""
+    target = os.path.realpath(output)
+    folder = os.path.dirname(target) or "."
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".part", dir=folder
+        )
+    except OSError as exc:
+        raise OutputError(output, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for line in lines:
+                try:
+                    out.write(line)
+                except OSError as exc:
+                    raise OutputError(output, exc.strerror or str(exc)) from None
+            try:
+                out.flush()
+            except OSError as exc:
+                raise OutputError(output, exc.strerror or str(exc)) from None
+        with contextlib.suppress(OSError):  # keep the old file's permissions
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OutputError(output, exc.strerror or str(exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _flush(stream: TextIO) -> None:
+    try:
         stream.flush()
-        buffer.write(data)
-    else:
-        stream.write(data.decode("utf-8"))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
+
+
+def _write_bytes(stream: TextIO, data: bytes) -> None:
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(data)
+        else:
+            stream.write(data.decode("utf-8"))
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
 
 
 def _write_text(stream: TextIO, text: str) -> None:
@@ -246,15 +456,119 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     stdout, stderr = sys.stdout, sys.stderr
+    if stdout is None and not getattr(args, "output", None):
+        return _fail("standard output is closed; give --output or redirect it", stderr, 1)
+    previous = None
     try:
-        if args.command == "eval":
-            return _run_eval(args, stdout, stderr)
-        return _run_parse(args, stdout, stderr)
+        with contextlib.suppress(ValueError):  # not the main thread (an embedding): leave it
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        return _COMMANDS[args.command](args, stdout, stderr)
+    except OutputError as exc:
+        _silence_stdout()  # what is left in its buffer cannot be written either
+        return _fail(str(exc), stderr, 1)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours
+        _silence_stdout()
+        return 0
+    except (KeyboardInterrupt, Terminated) as exc:
+        stop_workers()
+        status = 143 if isinstance(exc, Terminated) else 130
+        with contextlib.suppress(OSError, AttributeError):
+            print(f"sdeparse: {'terminated' if status == 143 else 'interrupted'}", file=stderr)
+        return status
+    finally:
+        if previous is not None:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _run_tasks(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.name is None:
+        tasks = [load_task(name) for name in BUILTIN_TASKS + BUILTIN_EXTRACTION_TASKS]
+        if args.json:
+            data = [{"name": t.name, "kind": t.kind.value, "description": t.description}
+                    for t in tasks]
+            _write_bytes(stdout, dumps(data) + b"\n")
+        else:
+            width = max(len(t.name) for t in tasks)
+            lines = [f"{t.name:<{width}}  {t.kind.value:<14}  {t.description}" for t in tasks]
+            lines.append("\nsdeparse tasks NAME shows a task's slots and labels.")
+            _write_text(stdout, "\n".join(lines) + "\n")
+        _flush(stdout)
+        return 0
+    try:
+        task = load_task(args.name)
+    except SdeparseError as exc:
+        return _fail(str(exc), stderr)
+    if args.json:
+        _write_bytes(stdout, dumps(describe_task(task)) + b"\n")
+    else:
+        _write_text(stdout, render_task(task))
+    _flush(stdout)
+    return 0
+
+
+def _run_codes(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    rows = [(info.code.value, info.severity.value, info.summary, info.example,
+             "extraction" if info.code in EXTRACTION_CODES else "all")
+            for info in ALL_CODES.values()]
+    if args.json:
+        keys = ("code", "severity", "summary", "example", "tasks")
+        data = [dict(zip(keys, row, strict=True)) for row in rows]
+        _write_bytes(stdout, dumps(data) + b"\n")
+    else:
+        width = max(len(row[0]) for row in rows)
+        lines = []
+        for code, severity, summary, example, kinds in rows:
+            scope = " (extraction tasks)" if kinds == "extraction" else ""
+            lines.append(f"{code:<{width}}  {severity:<7}  {summary}{scope}")
+            if example:
+                lines.append(f"{'':<{width}}  {'':<7}  e.g. {example!r}")
+        _write_text(stdout, "\n".join(lines) + "\n")
+    _flush(stdout)
+    return 0
+
+
+def _run_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        task = load_task(args.task)
+        design = task.design(args.design)
+        check_design(task, design)
+    except SdeparseError as exc:
+        return _fail(str(exc), stderr)
+    if args.file != "-" and not os.path.isfile(args.file):
+        return _fail(f"{args.file}: no such file", stderr)
+    if args.output and args.file != "-" and _same_file(args.output, args.file):
+        return _fail(f"{args.output}: is the input file; write the output elsewhere", stderr)
+    lines = render_file(
+        args.file, task, design, args.labels_field, args.descriptions_field, args.target_field
+    )
+    try:
+        if args.output:
+            _write_replacing(args.output, lines)
+        else:
+            for line in lines:
+                _write_bytes(stdout, line)
+            _flush(stdout)
+    except InputError as exc:
+        print(f"sdeparse: bad input: {exc}", file=stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}", stderr)
+    return 0
+
+
+_COMMANDS = {
+    "eval": _run_eval,
+    "parse": _run_parse,
+    "tasks": _run_tasks,
+    "codes": _run_codes,
+    "render": _run_render,
+}
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush is quiet."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        print("sdeparse: interrupted", file=stderr)
-        return 130

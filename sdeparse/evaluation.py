@@ -14,13 +14,18 @@ said otherwise) handed to the parser so that spans not in it are reported.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
+import math
 import multiprocessing
 import os
 import re
+import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeAlias
@@ -34,6 +39,14 @@ from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
 from .task import Task, load_task
 
 CHUNK_SIZE = 1000
+BLOCK_SIZE = 1 << 20
+#: The longest line (one record, in bytes) read by default; a longer line is an input error
+#: with its line number and reading goes on at the next line, so one runaway record (a file
+#: with no line breaks, /dev/zero) cannot take all the memory.
+MAX_LINE_BYTES = 64 << 20
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"{\x00", b"\x00{", b"[\x00", b"\x00[")
+
+
 #: What a worker is handed: (line number, raw bytes or record) pairs, or a Block of a file.
 Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
@@ -59,6 +72,17 @@ class Settings:
     #: `input_required`, when that is an input error.
     input_field: str = "prompt"
     input_required: bool = False
+    #: Strings removed from every prediction before parsing (stop sequences, special tokens).
+    strip: tuple[str, ...] = ()
+    #: Which sample to read when the prediction field holds a list of samples.
+    sample_index: int | None = None
+
+    def prediction(self, record: Mapping[str, Any]) -> str:
+        """The record's prediction: its field (or path), the chosen sample, stripped."""
+        text = _text_field(record, self.prediction_field, self.sample_index)
+        for unwanted in self.strip:
+            text = text.replace(unwanted, "")
+        return text
 
     def input_text(self, record: Mapping[str, Any]) -> str | None:
         """The model's input of a record (extraction tasks), or None."""
@@ -86,8 +110,12 @@ class BadInput(Exception):
 
 
 def dumps(obj: Any) -> bytes:
-    """Compact JSON as UTF-8 bytes, non-ASCII kept; lone surrogates escaped so it stays valid."""
-    text = json.dumps(obj, ensure_ascii=False)
+    """Compact JSON as UTF-8 bytes, non-ASCII kept; lone surrogates escaped so it stays valid;
+    NaN and infinities (not JSON) written as null."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere: JSON has no spelling for it
+        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -95,10 +123,27 @@ def dumps(obj: Any) -> bytes:
         return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
+def _finite(obj: Any) -> Any:
+    """`obj` with every NaN or infinite float replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(value) for value in obj]
+    return obj
+
+
+def _no_constant(name: str) -> None:
+    """NaN, Infinity and -Infinity are not JSON; Python's reader accepts them: read as null."""
+    return None
+
+
 def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
-    """One JSON Lines line as a dict, or BadInput saying why not."""
+    """One JSON Lines line as a dict, or BadInput saying why not. A byte-order mark is dropped
+    on any line (files concatenated from several editors carry one per part)."""
     raw = raw.rstrip(b"\r\n")
-    if first and raw.startswith(_BOM):
+    if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     try:
         text = raw.decode("utf-8")
@@ -107,27 +152,75 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     if not text.strip():
         raise BadInput("blank_line", "blank line")
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BadInput("invalid_json", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise BadInput("invalid_json", "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python converts (int_max_str_digits)
+        reason = "an integer too long to read" if "digits" in str(exc) else str(exc)
+        raise BadInput("invalid_json", f"not readable JSON: {reason}") from None
     if not isinstance(record, dict):
-        raise BadInput("not_an_object", f"a JSON {type(record).__name__}, not an object")
+        raise BadInput("not_an_object", f"a JSON {_json_kind(record)}, not an object")
     return record
 
 
-def _text_field(record: Mapping[str, Any], name: str) -> str:
-    if name not in record:
-        raise BadInput("missing_field", f"no {name!r} field", record)
-    value = record[name]
+def _json_kind(value: Any) -> str:
+    """The JSON name of a decoded value's type (null, not NoneType)."""
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
+
+
+def field_value(record: Mapping[str, Any], name: str) -> Any:
+    """The value a field name or path names: a key of the record, else a dotted path of keys
+    and list indices (``outputs.0.text`` for vLLM, ``response.body.choices.0.message.content``
+    for OpenAI batch output). BadInput when it is not there."""
+    if name in record:
+        return record[name]
+    node: Any = record
+    for part in name.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and _is_index(part) and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise BadInput("missing_field", f"no {name!r} field", record)
+    return node
+
+
+def _is_index(part: str) -> bool:
+    return part.isdigit() or (part.startswith("-") and part[1:].isdigit())
+
+
+def _text_field(record: Mapping[str, Any], name: str, sample: int | None = None) -> str:
+    value = field_value(record, name)
+    if isinstance(value, list) and sample is not None:
+        if not -len(value) <= sample < len(value):
+            raise BadInput(
+                "missing_field",
+                f"field {name!r} holds {len(value)} samples, no sample {sample}",
+                record,
+            )
+        value = value[sample]
     if not isinstance(value, str):
-        kind = "null" if value is None else type(value).__name__
-        raise BadInput("not_a_string", f"field {name!r} is {kind}, not a string", record)
+        if isinstance(value, list) and sample is None:
+            reason = (f"field {name!r} is a list of {len(value)} samples: choose one with "
+                      "--sample-index")
+        else:
+            reason = f"field {name!r} is {_json_kind(value)}, not a string"
+        raise BadInput("not_a_string", reason, record)
     return value
 
 
 def _as_record(item: Any, first: bool) -> Mapping[str, Any]:
+    if isinstance(item, TooLong):
+        raise BadInput(
+            "line_too_long",
+            f"a line of {item.size:,} bytes, over the limit of {item.limit:,} "
+            "(--max-line-bytes)",
+        )
     if isinstance(item, (bytes, bytearray)):
         return decode_line(bytes(item), first)
     if not isinstance(item, Mapping):
@@ -156,7 +249,7 @@ def evaluate_chunk(
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
-            prediction = _text_field(record, s.prediction_field)
+            prediction = s.prediction(record)
             target = _text_field(record, s.target_field)
             source = s.input_text(record)
         except BadInput as bad:
@@ -184,7 +277,7 @@ def parse_chunk(
     for line, item in chunk:
         try:
             record = _as_record(item, line == 1)
-            prediction = _text_field(record, s.prediction_field)
+            prediction = s.prediction(record)
             source = s.input_text(record)
         except BadInput as bad:
             if s.strict_input:
@@ -195,6 +288,8 @@ def parse_chunk(
             elif isinstance(item, (bytes, bytearray)):
                 raw = bytes(item).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
                 out.append(dumps({"input_error": error, "raw": raw}))
+            elif isinstance(item, TooLong):  # not kept: its size is in the reason
+                out.append(dumps({"input_error": error}))
             else:
                 out.append(dumps({"input_error": error, "raw": repr(item)}))
             continue
@@ -208,7 +303,11 @@ _worker_settings: Settings | None = None
 
 
 def _init_worker(settings: Settings) -> None:
+    """A worker ignores Ctrl-C (the terminal sends it to every process of the job): the main
+    process alone decides to stop, and then ends the workers."""
     global _worker_settings
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_settings = settings
 
 
@@ -245,15 +344,34 @@ def run_chunks(
         for chunk in chunks:
             yield func(settings, chunk)
         return
-    context = multiprocessing.get_context()
-    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        window: deque[Any] = deque()
+    # A process pool that survives its workers being killed (multiprocessing.Pool can
+    # deadlock in terminate() when a worker dies holding its task queue's lock).
+    executor = ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context(),
+        initializer=_init_worker,
+        initargs=(settings,),
+    )
+    try:
+        window: deque[Future[tuple[Any, Any]]] = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(_IN_WORKER[func], (chunk,)))
+            window.append(executor.submit(_IN_WORKER[func], chunk))
             if len(window) >= 2 * jobs:
-                yield window.popleft().get()
+                yield window.popleft().result()
         while window:
-            yield window.popleft().get()
+            yield window.popleft().result()
+    except BaseException:  # interrupted, or the consumer stopped: end the workers now
+        stop_workers()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+def stop_workers() -> None:
+    """Kill this process's worker processes at once (their work is being thrown away)."""
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(OSError, ValueError):
+            child.kill()
 
 
 def chunked(
@@ -326,8 +444,12 @@ def _settings(
     error_samples: int,
     source: str,
     input_field: str | None = None,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Settings:
     loaded, chosen = check_setup(task, design, profile)
+    if any(not isinstance(text, str) or not text for text in strip):
+        raise ValueError("strip takes non-empty strings")
     return Settings(
         task=loaded,
         design=chosen,
@@ -340,6 +462,8 @@ def _settings(
         source=source,
         input_field="prompt" if input_field is None else input_field,
         input_required=bool(input_field),
+        strip=tuple(strip),
+        sample_index=sample_index,
     )
 
 
@@ -380,6 +504,8 @@ def evaluate(
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
     input_field: str | None = None,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Report:
     """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
 
@@ -405,6 +531,8 @@ def evaluate(
         error_samples,
         source,
         input_field,
+        strip,
+        sample_index,
     )
     items = _records_of(records)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
@@ -416,6 +544,8 @@ def open_input(path: str | Path) -> tuple[BinaryIO, int | None, bool]:
     """(binary stream, size in bytes if known, whether to close it); ``-`` is standard input."""
     if str(path) == "-":
         return sys.stdin.buffer, None, False
+    if str(path).endswith(".gz"):  # the progress bar then counts records, not a total
+        return gzip.open(path, "rb"), None, True  # type: ignore[return-value]
     stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
     try:
         size = os.fstat(stream.fileno()).st_size
@@ -438,6 +568,9 @@ def evaluate_file(
     error_samples: int = DEFAULT_ERROR_SAMPLES,
     progress: bool = False,
     input_field: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Report:
     """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
     source = "<stdin>" if str(path) == "-" else str(path)
@@ -452,18 +585,26 @@ def evaluate_file(
         error_samples,
         source,
         input_field,
+        strip,
+        sample_index,
     )
     stream, size, close = open_input(path)
     try:
         bar = progress_bar(progress, size, "B", source)
         sizes: deque[int] = deque()
-        return _collect(settings, _measured_chunks(stream, sizes), jobs, bar, sizes)
+        chunks = _measured_chunks(stream, sizes, max_line_bytes, source)
+        return _collect(settings, chunks, jobs, bar, sizes)
     finally:
         if close:
             stream.close()
 
 
-BLOCK_SIZE = 1 << 20
+@dataclass(frozen=True)
+class TooLong:
+    """Stands for a line longer than the reading limit: its size, and the limit."""
+
+    size: int
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -472,31 +613,86 @@ class Block:
 
     The reading process only cuts the file at line breaks near every megabyte and counts the
     breaks (both in C); splitting into lines happens in the worker, so the reader stays idle
-    and one bytes object per chunk is all that crosses between processes.
+    and one bytes object per chunk is all that crosses between processes. A line over the
+    limit is kept only as its size (`too_long`: its index in the block, and that size).
     """
 
     first_line: int
     data: bytes
+    limit: int = MAX_LINE_BYTES
+    too_long: tuple[tuple[int, int], ...] = ()
 
-    def lines(self) -> list[tuple[int, bytes]]:
-        parts = self.data.split(b"\n")
+    def lines(self) -> list[tuple[int, bytes | TooLong]]:
+        parts: list[bytes | TooLong] = list(self.data.split(b"\n"))
         if parts[-1] == b"":
             parts.pop()
+        for index, size in self.too_long:
+            parts[index] = TooLong(size, self.limit)
+        for index, part in enumerate(parts):
+            if isinstance(part, bytes) and len(part.rstrip(b"\r")) > self.limit:
+                parts[index] = TooLong(len(part), self.limit)
         return list(enumerate(parts, self.first_line))
 
 
-def _measured_chunks(stream: BinaryIO, sizes: deque[int]) -> Iterator[Block]:
-    """Blocks of whole lines; each block's byte count goes to `sizes` (for the progress bar)."""
+def _measured_chunks(
+    stream: BinaryIO, sizes: deque[int], limit: int = MAX_LINE_BYTES, source: str = ""
+) -> Iterator[Block]:
+    """Blocks of whole lines; each block's byte count goes to `sizes` (for the progress bar).
+
+    Memory stays within a block plus `limit`: the rest of a longer line is read and dropped,
+    and the line is reported by its size. A file in UTF-16 is one InputError (not an error
+    per line); a file whose lines end in a lone carriage return (no line feed in its first
+    megabyte) is read line by line all the same.
+    """
     line = 1
+    carry = b""
+    first = True
+    carriage_returns = False
     while True:
         data = stream.read(BLOCK_SIZE)
+        if first and data:
+            first = False
+            if data.startswith(_UTF16_STARTS):
+                raise InputError(
+                    "the file is UTF-16 encoded; sdeparse reads UTF-8 JSON Lines (convert "
+                    "it first, e.g. iconv -f UTF-16 -t UTF-8)",
+                    line=1,
+                    source=source,
+                )
+            carriage_returns = b"\n" not in data and b"\r" in data
+        if carriage_returns:  # no line feed: the lone CRs end the lines (JSON escapes any CR)
+            data = data.replace(b"\r", b"\n")
         if not data:
+            if carry:
+                sizes.append(len(carry))
+                yield Block(line, carry, limit)
             return
-        if not data.endswith(b"\n"):
-            data += stream.readline()
-        sizes.append(len(data))
-        yield Block(line, data)
-        line += data.count(b"\n")
+        buffer = carry + data
+        cut = buffer.rfind(b"\n") + 1
+        carry = buffer[cut:]
+        if cut:
+            sizes.append(cut)
+            yield Block(line, buffer[:cut], limit)
+            line += buffer.count(b"\n", 0, cut)
+        if len(carry) > limit:  # a runaway line: drop the rest of it, keep its size
+            size, carry = _skip_line(stream, len(carry), carriage_returns)
+            sizes.append(size)
+            yield Block(line, b"\n", limit, ((0, size),))
+            line += 1
+
+
+def _skip_line(stream: BinaryIO, size: int, carriage_returns: bool) -> tuple[int, bytes]:
+    """Read past the end of an over-long line: its whole size, and the bytes after its end."""
+    while True:
+        data = stream.read(BLOCK_SIZE)
+        if carriage_returns:
+            data = data.replace(b"\r", b"\n")
+        if not data:
+            return size, b""
+        at = data.find(b"\n")
+        if at >= 0:
+            return size + at, data[at + 1 :]
+        size += len(data)
 
 
 def parse_file(
@@ -510,18 +706,22 @@ def parse_file(
     jobs: int = 1,
     progress: bool = False,
     input_field: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    strip: Sequence[str] = (),
+    sample_index: int | None = None,
 ) -> Iterator[bytes]:
     """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
-        task, design, profile, prediction_field, "target", strict_input, 0, 0, source, input_field
+        task, design, profile, prediction_field, "target", strict_input, 0, 0, source,
+        input_field, strip, sample_index,
     )
     stream, size, close = open_input(path)
     sizes: deque[int] = deque()
     bar = progress_bar(progress, size, "B", source)
     try:
         for lines, failure in run_chunks(
-            parse_chunk, settings, _measured_chunks(stream, sizes), jobs
+            parse_chunk, settings, _measured_chunks(stream, sizes, max_line_bytes, source), jobs
         ):
             for out in lines:
                 yield out + b"\n"

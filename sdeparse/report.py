@@ -60,6 +60,7 @@ INPUT_ERROR_KINDS = (
     "missing_field",
     "not_a_string",
     "blank_line",
+    "line_too_long",
 )
 
 

@@ -8,6 +8,7 @@ caller can turn a non-exact match into a diagnostic.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -17,6 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import regex
 
 from ._compat import StrEnum
 from .design import Design
@@ -237,7 +240,7 @@ class Task:
         object.__setattr__(
             self,
             "_template",
-            re.compile(self.template_pattern) if self.template_pattern else None,
+            compile_template(self.template_pattern),
         )
         object.__setattr__(self, "_mentions", _Spellings.of_labels(self.labels))
         object.__setattr__(
@@ -278,7 +281,7 @@ class Task:
     _contains: tuple[tuple[str, str], ...] = field(
         init=False, repr=False, compare=False, default=()
     )
-    _template: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _template: Any = field(init=False, repr=False, compare=False, default=None)
     _mentions: _Spellings | None = field(init=False, repr=False, compare=False, default=None)
     _aspect_spellings: _Spellings | None = field(
         init=False, repr=False, compare=False, default=None
@@ -333,7 +336,12 @@ class Task:
 
     def is_template(self, text: str) -> bool:
         """Whether `text` is a piece of the prompt's format template (方面1, 情感类别, ...)."""
-        return bool(self._template and self._template.match(text.strip()))
+        if self._template is None:
+            return False
+        try:
+            return bool(self._template.match(text.strip(), timeout=TEMPLATE_TIMEOUT))
+        except TimeoutError:  # a pattern slow on this text: it is not read as the template
+            return False
 
     def resolve_aspect(self, key: str) -> AspectMatch:
         """Which aspects a predicted key names, and how it matched."""
@@ -599,9 +607,96 @@ def _require(data: Mapping[str, Any], key: str, kind: type, source: str, where: 
 
 def _string_list(data: Mapping[str, Any], key: str, source: str, where: str) -> tuple[str, ...]:
     value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise TaskError("must be a list of non-empty strings", source=source, field=f"{where}{key}")
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() and item == item.strip() for item in value
+    ):
+        raise TaskError(
+            "must be a list of non-empty strings without surrounding spaces",
+            source=source,
+            field=f"{where}{key}",
+        )
     return tuple(value)
+
+
+def _check_spellings(task: Task, source: str) -> None:
+    """Names, aliases, keywords and label spellings must not hold the task's own marks (or a
+    colon, or a line break): a parser built on them would split them apart and silently
+    misread every output. A label's name must not be another label's numeric code."""
+    punct = task.punctuation
+    marks = {punct.key_value.strip(), punct.pair_separator.strip(), punct.terminator.strip(),
+             ":", "：", "\n", "\r"} - {""}
+
+    def check(text: str, field: str) -> None:
+        if text != text.strip():
+            raise TaskError("must not start or end with spaces", source=source, field=field)
+        for mark in marks:
+            if mark in text:
+                shown = {"\n": "a line break", "\r": "a carriage return"}.get(mark, repr(mark))
+                raise TaskError(
+                    f"must not contain {shown}, a separator of the task's outputs",
+                    source=source,
+                    field=field,
+                )
+
+    for index, aspect in enumerate(task.aspects):
+        where = "types" if task.is_extraction else "aspects"
+        check(aspect.name, f"{where}[{index}].name")
+        for key in ("keywords", "aliases"):
+            for position, text in enumerate(getattr(aspect, key)):
+                check(text, f"{where}[{index}].{key}[{position}]")
+    codes = {str(label.code): label.name for label in task.labels}
+    for index, label in enumerate(task.labels):
+        check(label.name, f"labels[{index}].name")
+        for key in ("synonyms", "contains"):
+            for position, text in enumerate(getattr(label, key)):
+                check(text, f"labels[{index}].{key}[{position}]")
+        other = codes.get(label.name.strip())
+        if other is not None and other != label.name:
+            raise TaskError(
+                f"is the numeric code of the label {other!r}: a numeric design could not tell "
+                "them apart",
+                source=source,
+                field=f"labels[{index}].name",
+            )
+
+
+def _check_punctuation(punctuation: Punctuation, source: str) -> None:
+    """The marks must be punctuation (no letters or digits), and the key-value mark must
+    differ from the pair separator and the terminator."""
+    for key in ("key_value", "pair_separator", "terminator"):
+        mark = getattr(punctuation, key)
+        if any(char.isalnum() for char in mark):
+            raise TaskError(
+                "must not contain letters or digits (they occur inside names and labels)",
+                source=source,
+                field=f"punctuation.{key}",
+            )
+    key_value = punctuation.key_value.strip()
+    for key in ("pair_separator", "terminator"):
+        if getattr(punctuation, key).strip() == key_value:
+            raise TaskError(
+                f"must differ from punctuation.key_value ({punctuation.key_value!r})",
+                source=source,
+                field=f"punctuation.{key}",
+            )
+
+
+def _check_weights(weights: tuple[tuple[float, ...], ...], source: str) -> None:
+    """Agreement weights lie in [0, 1] with full agreement (1) on the diagonal."""
+    for row_index, row in enumerate(weights):
+        for column, weight in enumerate(row):
+            if not math.isfinite(weight) or not 0.0 <= weight <= 1.0:
+                raise TaskError(
+                    f"weights are agreements between 0 and 1, not {weight!r}",
+                    source=source,
+                    field=f"kappa_weights[{row_index}][{column}]",
+                )
+        if row[row_index] != 1.0:
+            raise TaskError(
+                "a label agrees fully with itself: the diagonal must be 1",
+                source=source,
+                field=f"kappa_weights[{row_index}][{row_index}]",
+            )
 
 
 _TOP_FIELDS = frozenset(
@@ -723,6 +818,7 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
             raise TaskError(
                 "must hold a visible character", source=source, field=f"punctuation.{key}"
             )
+    _check_punctuation(punctuation, source)
     keys = data.get("json_keys", {})
     if not isinstance(keys, Mapping):
         raise TaskError("must be a table/object", source=source, field="json_keys")
@@ -739,12 +835,7 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
     template = data.get("template_pattern", "")
     if not isinstance(template, str):
         raise TaskError("must be a string", source=source, field="template_pattern")
-    try:
-        re.compile(template)
-    except re.error as exc:
-        raise TaskError(
-            f"not a valid regular expression: {exc}", source=source, field="template_pattern"
-        ) from None
+    _check_template(template, source)
     rules_raw = data.get("paper_label_rules", [])
     rules = []
     if not isinstance(rules_raw, list):
@@ -783,11 +874,17 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
                 source=source,
                 field="kappa_weights",
             )
-        weights = tuple(tuple(float(x) for x in row) for row in weights_raw)
+        try:
+            weights = tuple(tuple(float(x) for x in row) for row in weights_raw)
+        except OverflowError:
+            raise TaskError(
+                "weights are agreements between 0 and 1", source=source, field="kappa_weights"
+            ) from None
+        _check_weights(weights, source)
     description = data.get("description", "")
     if not isinstance(description, str):
         raise TaskError("must be a string", source=source, field="description")
-    return Task(
+    task = Task(
         name=name,
         aspects=tuple(aspects),
         labels=tuple(labels),
@@ -801,6 +898,8 @@ def task_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Task:
         source=source,
         design_aliases=_design_aliases(data, source),
     )
+    _check_spellings(task, source)
+    return task
 
 
 def _enum(kind: type[StrEnum], value: Any, source: str, name: str) -> Any:
@@ -921,7 +1020,7 @@ def _extraction_from_dict(data: Mapping[str, Any], source: str) -> Task:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise TaskError("must be a string", source=source, field="description")
-    return Task(
+    task = Task(
         name=name,
         aspects=tuple(Aspect(t.name, (), t.aliases) for t in types),
         labels=(),
@@ -936,6 +1035,8 @@ def _extraction_from_dict(data: Mapping[str, Any], source: str) -> Task:
         extraction=spans,
         design_aliases=_design_aliases(data, source),
     )
+    _check_spellings(task, source)
+    return task
 
 
 def _read_task_file(path: Path) -> Task:
@@ -955,12 +1056,60 @@ def _read_task_file(path: Path) -> Task:
             raise TaskError(
                 f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source
             ) from None
+        except (RecursionError, ValueError) as exc:
+            raise TaskError(f"not readable JSON: {_unreadable(exc)}", source=source) from None
     else:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise TaskError(f"not valid TOML: {exc}", source=source) from None
-    return task_from_dict(data, source=source)
+        except (RecursionError, ValueError) as exc:
+            raise TaskError(f"not readable TOML: {_unreadable(exc)}", source=source) from None
+    try:
+        return task_from_dict(data, source=source)
+    except RecursionError:
+        raise TaskError("nested too deeply", source=source) from None
+
+
+def _unreadable(exc: BaseException) -> str:
+    """Why a task file's text could not be read, in a few words."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number too long to read" if "digits" in str(exc) else str(exc)
+
+
+#: How long a task's template_pattern may take on one text; a pattern that needs longer on
+#: the probes below is refused when the task is loaded (catastrophic backtracking).
+TEMPLATE_TIMEOUT = 0.05
+_TEMPLATE_PROBES = ("a" * 40 + "!", "aa " * 20 + "!", "1" * 40 + "!", "方面" * 20 + "!",
+                    "." * 40 + "!", " " * 40 + "!", "ab" * 20 + "!")
+
+
+def compile_template(pattern: str) -> Any:
+    """A task's template pattern, compiled by the `regex` package (whose matches can time
+    out); None for the empty pattern."""
+    return regex.compile(pattern) if pattern else None
+
+
+def _check_template(template: str, source: str) -> None:
+    try:
+        compiled = compile_template(template)
+    except regex.error as exc:
+        raise TaskError(
+            f"not a valid regular expression: {exc}", source=source, field="template_pattern"
+        ) from None
+    if compiled is None:
+        return
+    for probe in _TEMPLATE_PROBES:
+        try:
+            compiled.match(probe, timeout=TEMPLATE_TIMEOUT)
+        except TimeoutError:
+            raise TaskError(
+                f"takes longer than {TEMPLATE_TIMEOUT} s on a {len(probe)}-character text "
+                "(nested repetition such as (a+)+): rewrite it without backtracking",
+                source=source,
+                field="template_pattern",
+            ) from None
 
 
 @lru_cache(maxsize=64)
