@@ -224,11 +224,10 @@ def _json_strings(text: str) -> list[tuple[int, int]]:
 
 
 def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None:
-    """<think> blocks: a closed one, or the reasoning before a first lone </think>, goes whole
-    (info); an opening tag never closed, and a stray closing one, go alone (warning)."""
-    open_at: int | None = None
-    open_name = ""
-    open_end = 0
+    """<think> blocks: a closed one (nested in an unclosed one of another name too), or the
+    reasoning before a first lone </think>, goes whole (info); an opening tag never closed,
+    and a stray closing one, go alone (warning)."""
+    opened: dict[str, tuple[int, int]] = {}  # the first open tag of each name: (start, end)
     seen_close = False
     for match in _THINK_TAG.finditer(text):
         if found.full:
@@ -238,10 +237,12 @@ def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None
             continue
         closing, name = match.group(1) == "/", match.group(2).lower()
         if not closing:
-            if open_at is None:
-                open_at, open_name, open_end = start, name, end
+            opened.setdefault(name, (start, end))
             continue
-        if open_at is not None and name == open_name:
+        if name in opened:
+            open_at, open_end = opened.pop(name)
+            for other in [n for n, (at, _) in opened.items() if at > open_at]:
+                del opened[other]  # opened inside this block: removed with it
             found.add(
                 [_Edit(open_at, end)],
                 make(
@@ -249,26 +250,24 @@ def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None
                     open_at,
                     end,
                     f"a <{name}> block of {end - open_at:,} characters: "
-                    + preview(text[open_end:match.start()]),
+                    + preview(text[open_end:start]),
                     "removed the block",
                 ),
                 (open_at, end),
             )
-            open_at = None
             seen_close = True
-        elif open_at is None and not seen_close:
-            found.add(
-                [_Edit(0, end)],
-                make(
-                    Code.REASONING_BLOCK,
-                    0,
-                    end,
-                    f"reasoning ended by a lone </{name}> (the block was opened by the prompt "
-                    "template): " + preview(text[:start]),
-                    "removed the reasoning",
-                ),
-                (0, end),
-            )
+        elif not opened and not seen_close and found.add(
+            [_Edit(0, end)],
+            make(
+                Code.REASONING_BLOCK,
+                0,
+                end,
+                f"reasoning ended by a lone </{name}> (the block was opened by the prompt "
+                "template): " + preview(text[:start]),
+                "removed the reasoning",
+            ),
+            (0, end),
+        ):
             seen_close = True
         else:
             found.add(
@@ -283,14 +282,14 @@ def _reasoning(text: str, strings: list[tuple[int, int]], found: _Edits) -> None
                 ),
                 (start, end),
             )
-    if open_at is not None:
+    for name, (open_at, open_end) in opened.items():
         found.add(
             [_Edit(open_at, open_end)],
             make(
                 Code.REASONING_BLOCK,
                 open_at,
                 open_end,
-                f"<{open_name}> is never closed: the reasoning cannot be told from the answer",
+                f"<{name}> is never closed: the reasoning cannot be told from the answer",
                 "removed the tag, read the rest",
                 Severity.WARNING,
             ),

@@ -498,3 +498,17 @@ def test_bold_cells_in_a_table_and_bold_after_a_chinese_character():
     result = sdeparse.parse(prose, "masa-d1", "lines+numeric+omit")
     assert result.labels["饮品评价"] == "正面" and result.labels["价格水平"] == "正面"
     assert "markdown" in result.codes
+
+
+def test_a_closed_block_inside_an_unclosed_one_goes_whole():
+    """`<think>` never closed around a closed `<reasoning>` block: the block's pairs are
+    reasoning, never the answer (they once gave 卫生情况 a confident wrong label)."""
+    text = (
+        "<think>\n<reasoning>评论提到了卫生情况，可能是中性。检查一下：卫生情况：中性</reasoning>\n"
+        "食品评价：负面，停车方便程度：正面。"
+    )
+    result = sdeparse.parse(text, "masa-d1", "natural+omit")
+    assert result.labels["卫生情况"] == "未提及" and result.labels["食品评价"] == "负面"
+    notes = [(d.severity.value, text[d.start : d.end]) for d in result.diagnostics
+             if d.code.value == "reasoning_block"]
+    assert notes[0] == ("warning", "<think>") and notes[1][1].startswith("<reasoning>")
