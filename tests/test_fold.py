@@ -193,3 +193,17 @@ def test_ten_megabytes_of_distinct_items_are_read_up_to_the_limit() -> None:
     assert result.labels["饮品评价"] == "正面"  # read before the limit
     assert result.labels["食品评价"] == result.labels["价格水平"] == task.placeholder
     assert len(result.diagnostics) < 3 * fold.MAX_ITEMS
+
+
+def test_a_long_run_of_separators_after_the_last_line_has_one_verdict(monkeypatch) -> None:
+    """Found by the property above (seed 100): a whole reading called 80,000 characters of
+    separators after a Lines answer a cosmetic line end (info) while the folded one cut them as
+    extra_text (warning). A run of two or more separators is an empty piece in both."""
+    parser = Parser(TASKS["masa-d1"], "lines")
+    answer = sdeparse.render({"饮品评价": "中性"}, "masa-d1", "lines")
+    for tail in ("，，", "，" * 300 + " ," * 40_000):
+        folded, whole = _both(parser, answer + tail, monkeypatch)
+        assert folded.labels == whole.labels and folded.labels["饮品评价"] == "中性"
+        assert folded.is_format_error and whole.is_format_error
+    folded, whole = _both(parser, answer + "，", monkeypatch)  # one: a cosmetic line end
+    assert not whole.is_format_error and not folded.is_format_error

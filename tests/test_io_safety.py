@@ -197,9 +197,9 @@ def test_a_file_name_with_double_colon(tmp_path: Path) -> None:
     p = run("eval", str(data), *SETUP, "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["n"] == len(LINES)
-    p = run("eval", f"{data}::natural", "--task", "masa-d1", "-q", "--json")
+    p = run("eval", f"{data}::lines", "--task", "masa-d1", "--design", "json", "-q", "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["design"] == "natural"
+    assert json.loads(p.stdout)["design"] == "lines"
 
 
 # ---- 5. signals under --jobs: quick exit, the shell's status, no traceback, no orphan ---------

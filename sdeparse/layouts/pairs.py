@@ -636,7 +636,14 @@ class PairsReader(Transformer):
                 )
             elif after < 0 or pieces[after].line != line:  # the separator ends a line
                 if not natural or newline_layout:
-                    if after < 0 or not natural:
+                    if len(marks) >= 2 and not term_marks.issuperset(marks):
+                        # a run of separators is an empty piece, as in Natural (and as the
+                        # fold stage calls a long one: the verdict must not depend on length)
+                        diags.add(
+                            Code.EMPTY_ITEM, s, e, f"empty piece at a line's end ({marks!r})",
+                            "skipped",
+                        )
+                    elif after < 0 or not natural:
                         diags.add(Code.PUNCTUATION, s, e, f"line ends with {marks!r}", "ignored")
                     continue
                 if sep == punct.terminator:
