@@ -202,12 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
 MAX_JOBS = max(64, 4 * (os.cpu_count() or 1))
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: end like Ctrl-C, with the shell's status for it (128 + 15)."""
+#: Temporary outputs of this run, removed if a signal stops it before they are renamed.
+_TEMPORARY: set[str] = set()
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
+def _stop(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: kill the workers, remove unfinished outputs and exit at once with
+    the shell's status (128 + the signal). Done in the handler, not by raising: an exception
+    raised there can land in code that swallows it (a finalizer) and the run would go on."""
+    stop_workers()
+    for path in list(_TEMPORARY):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    word = "interrupted" if signum == signal.SIGINT else "terminated"
+    with contextlib.suppress(OSError):
+        os.write(2, f"sdeparse: {word}\n".encode())
+    os._exit(128 + signum)
 
 
 def _fail(message: str, stderr: TextIO | None, status: int = 2) -> int:
@@ -398,6 +408,7 @@ def _write_replacing(output: str, lines: Iterator[bytes]) -> None:
         )
     except OSError as exc:
         raise OutputError(output, exc.strerror or str(exc)) from None
+    _TEMPORARY.add(temporary)
     try:
         with os.fdopen(handle, "wb") as out:
             for line in lines:
@@ -419,6 +430,8 @@ def _write_replacing(output: str, lines: Iterator[bytes]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        _TEMPORARY.discard(temporary)
 
 
 def _flush(stream: TextIO) -> None:
@@ -458,10 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout, stderr = sys.stdout, sys.stderr
     if stdout is None and not getattr(args, "output", None):
         return _fail("standard output is closed; give --output or redirect it", stderr, 1)
-    previous = None
+    previous = _install(_stop)
     try:
-        with contextlib.suppress(ValueError):  # not the main thread (an embedding): leave it
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
         return _COMMANDS[args.command](args, stdout, stderr)
     except OutputError as exc:
         _silence_stdout()  # what is left in its buffer cannot be written either
@@ -470,16 +481,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (e.g. `| head`): not an error of ours
         _silence_stdout()
         return 0
-    except (KeyboardInterrupt, Terminated) as exc:
+    except KeyboardInterrupt:  # where the handler could not be installed (not the main thread)
         stop_workers()
-        status = 143 if isinstance(exc, Terminated) else 130
         with contextlib.suppress(OSError, AttributeError):
-            print(f"sdeparse: {'terminated' if status == 143 else 'interrupted'}", file=stderr)
-        return status
+            print("sdeparse: interrupted", file=stderr)
+        return 130
     finally:
-        if previous is not None:
-            with contextlib.suppress(ValueError):
-                signal.signal(signal.SIGTERM, previous)
+        _install(previous)
+
+
+def _install(handlers: object) -> dict[int, object]:
+    """Set the handler of SIGINT and SIGTERM (one function, or the mapping a previous call
+    returned); gives back the handlers it replaced. Outside the main thread, nothing."""
+    replaced: dict[int, object] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = handlers.get(signum) if isinstance(handlers, dict) else handlers
+        if handler is None:
+            continue
+        try:
+            replaced[signum] = signal.signal(signum, handler)  # type: ignore[arg-type]
+        except ValueError:
+            return replaced
+    return replaced
 
 
 def _run_tasks(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -368,10 +368,15 @@ def run_chunks(
 
 
 def stop_workers() -> None:
-    """Kill this process's worker processes at once (their work is being thrown away)."""
-    for child in multiprocessing.active_children():
+    """Kill this process's worker processes at once (their work is being thrown away), and
+    reap them, so none is left behind even where no init process reaps orphans."""
+    children = multiprocessing.active_children()
+    for child in children:
         with contextlib.suppress(OSError, ValueError):
             child.kill()
+    for child in children:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            child.join(timeout=1)
 
 
 def chunked(
