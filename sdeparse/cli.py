@@ -497,7 +497,8 @@ def _advice(report: Report, path: str, args: argparse.Namespace, design: str | N
         return ""
     chosen = load_task(args.task).design(design or args.design)
     cause = likely_cause(
-        report, path, args.task, chosen, args.prediction_field, args.target_field
+        report, path, args.task, chosen, args.prediction_field, args.target_field,
+        targets_elsewhere=bool(args.targets),
     )
     return f"{path}: {share:.0%} of the lines were not scored; {cause}"
 
