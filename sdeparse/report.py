@@ -4,9 +4,11 @@ A Report counts what concerns every kind of task (records read, outputs scored, 
 diagnostic codes, input and gold errors) and holds a scorer (`sdeparse.scoring`) that counts
 what was predicted against the gold: confusion matrices for classification tasks. Both keep
 integers and bounded samples (the first few line numbers of each code, the first few bad
-lines), never a result per record: the size does not grow with the input. Figures are derived
-on demand from the counts, so ``a + b`` over two halves of a file is the report over the whole,
-whichever process or machine computed each half. Rendering lives in `sdeparse.render_text`.
+lines), never a result per record: the size does not grow with the input, but for the line
+number of each output with a format error (one integer each: the list `--json` prints).
+Figures are derived on demand from the counts, so ``a + b`` over two halves of a file is the
+report over the whole, whichever process or machine computed each half. Rendering lives in
+`sdeparse.render_text`.
 
 Besides the scores with repairs (the scorer's), a report counts what the other view a
 researcher needs takes: the hits of outputs with no format error (so that scores where a
@@ -140,7 +142,8 @@ def _merge_sorted(lines: list[int], more: Sequence[int]) -> list[int]:
     if not more:
         return lines
     if not lines or lines[-1] <= more[0]:
-        return [*lines, *more]
+        lines.extend(more)
+        return lines
     return sorted([*lines, *more])
 
 
@@ -185,6 +188,9 @@ class Report:
     #: every slot is right. The scores where a format error counts as wrong follow from these.
     clean_hits: int = 0
     clean_sentences: int = 0
+    #: False for counts read from a report dict written before these were counted: the view
+    #: is then unknown (None), never computed from zeros
+    clean_counted: bool = True
     #: the design's name as the user gave it, when it is another name of `design` (a paper
     #: mode name such as instruction-first, a task's own design name): shown beside it
     design_given: str = ""
@@ -327,6 +333,7 @@ class Report:
         self.format_error_lines = _merge_sorted(self.format_error_lines, other.format_error_lines)
         self.clean_hits += other.clean_hits
         self.clean_sentences += other.clean_sentences
+        self.clean_counted = self.clean_counted and other.clean_counted
         if self.design_given != other.design_given:
             self.design_given = ""
         self.gold_errors += other.gold_errors
@@ -511,9 +518,10 @@ class Report:
             out["format_error_as_wrong"] = {
                 key: metrics.to_float(value) for key, value in self.exact.as_wrong().items()
             }
-            out["clean_hits"] = self.clean_hits
-            if isinstance(self.scorer, ClassificationScorer):
-                out["clean_sentences"] = self.clean_sentences
+            if self.clean_counted:
+                out["clean_hits"] = self.clean_hits
+                if isinstance(self.scorer, ClassificationScorer):
+                    out["clean_sentences"] = self.clean_sentences
         out.update(
             {
                 "gold_errors": self.gold_errors,
@@ -553,6 +561,7 @@ class Report:
             format_error_lines=list(data.get("format_error_lines", [])),
             clean_hits=int(data.get("clean_hits", 0)),
             clean_sentences=int(data.get("clean_sentences", 0)),
+            clean_counted="clean_hits" in data or not data["n"] or "predictions_only" in data,
             design_given=data.get("design_given", ""),
             gold_errors=data["gold_errors"],
             gold_error_samples=[(e["line"], e["reason"]) for e in data["gold_error_samples"]],
@@ -601,6 +610,10 @@ class ExactFigures:
         extraction task its true positives count as false positives and as misses."""
         r = self._report
         scorer = r.scorer
+        if not r.clean_counted:  # a report dict from before these counts: unknown
+            keys = scorer.headline() if isinstance(scorer, ExtractionScorer) else (
+                {"accuracy": None, "sentence_accuracy": None})
+            return dict.fromkeys(keys)
         if isinstance(scorer, ClassificationScorer):
             pairs = r.n * len(scorer.aspects)
             return {

@@ -320,3 +320,14 @@ def test_readme_first_output_is_what_eval_prints(capsys, monkeypatch):
     _, text, _ = cli(capsys, "eval", "examples/maven_generations.jsonl", "--task", "maven-ed",
                      "--design", "heuristic", "-q")
     assert blocks[1] == text
+
+
+def test_a_report_dict_from_before_the_view_gives_none_not_zero():
+    old = evaluate(RECORDS, TASK, "lines").to_dict()
+    del old["clean_hits"], old["clean_sentences"], old["format_error_as_wrong"]
+    back = sdeparse.Report.from_dict(old)
+    assert back.as_wrong() == {"accuracy": None, "sentence_accuracy": None}
+    merged = back + evaluate(RECORDS[:3], TASK, "lines")
+    assert merged.as_wrong()["accuracy"] is None  # unknown stays unknown after merging
+    assert "format error=wrong accuracy n/a" in back.to_text()
+    assert sdeparse.Report.from_dict(merged.to_dict()) == merged
