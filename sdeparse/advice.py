@@ -40,9 +40,10 @@ def nothing_scored(report: Report) -> str | None:
 
 def likely_cause(
     report: Report, path: str, task: Task | str, design: Design, prediction_field: str,
-    target_field: str,
+    target_field: str, targets_elsewhere: bool = False,
 ) -> str:
-    """A one-line guess at why more than half of a file's lines were not scored."""
+    """A one-line guess at why more than half of a file's lines were not scored
+    (`targets_elsewhere`: the targets come from a --targets file, not the records)."""
     kinds = report.input_error_kinds
     not_json = sum(kinds.get(k, 0) for k in ("invalid_json", "invalid_utf8", "not_an_object",
                                             "blank_line"))
@@ -50,6 +51,11 @@ def likely_cause(
     records = _first_records(path)
     if report.input_errors >= report.gold_errors and not_json >= fields:
         return "most lines are not JSON objects: is the file JSON Lines (one object per line)?"
+    if report.input_errors >= report.gold_errors and records and not targets_elsewhere and not any(
+        _has(record, target_field) for record in records
+    ):
+        return (f"the records have no {target_field!r} field: give --targets FILE (targets in "
+                "another file) or --predictions-only (format errors and codes, no scores)")
     if report.input_errors >= report.gold_errors:
         names = sorted({key for record in records for key in record})
         shown = ", ".join(names[:12]) or "none readable"
@@ -61,6 +67,15 @@ def likely_cause(
                 f"is --design {better} meant?")
     return (f"most targets do not parse cleanly in the {design} design: check --design and "
             "--task")
+
+
+def _has(record: dict[str, Any], path: str) -> bool:
+    """Whether a record holds a field name or dotted path."""
+    try:
+        field_value(record, path)
+    except BadInput:
+        return False
+    return True
 
 
 def _first_records(path: str) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from typing import TextIO
+from datetime import datetime, timezone
+from typing import Any, BinaryIO, TextIO
 
 from . import __version__
 from .advice import likely_cause, nothing_scored, unscored_share
@@ -24,6 +25,7 @@ from .diagnostics import ALL_CODES, EXTRACTION_CODES
 from .errors import InputError, SdeparseError
 from .evaluation import (
     MAX_LINE_BYTES,
+    Targets,
     check_setup,
     dumps,
     evaluate_file,
@@ -113,6 +115,27 @@ def _common(parser: argparse.ArgumentParser, per_file_design: bool = False) -> N
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
+def _targets_options(parser: argparse.ArgumentParser) -> None:
+    """Where the targets are: a field of each record, or a separate file."""
+    parser.add_argument(
+        "--target-field", default="target", metavar="PATH", help="like --prediction-field "
+        "(default: target); with --targets, the field of the targets file"
+    )
+    parser.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="read the targets from this JSON Lines file instead, joined by line number "
+        "(line k holds the target of output k) or by --id-field",
+    )
+    parser.add_argument(
+        "--id-field",
+        metavar="PATH",
+        default="",
+        help="with --targets: join outputs and targets by this field (a string or an integer "
+        "in both files) instead of by line number",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``sdeparse`` command."""
     parser = argparse.ArgumentParser(
@@ -138,11 +161,23 @@ def build_parser() -> argparse.ArgumentParser:
         "design, so one run tabulates several designs (natural.jsonl::natural lines.jsonl::lines)",
     )
     _common(ev, per_file_design=True)
+    _targets_options(ev)
     ev.add_argument(
-        "--target-field", default="target", metavar="PATH", help="like --prediction-field "
-        "(default: target)"
+        "--predictions-only",
+        action="store_true",
+        help="no targets: count format errors and codes only, score nothing",
     )
-    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: the run's metadata and a list of reports, one per file",
+    )
+    ev.add_argument(
+        "--errors-out",
+        metavar="PATH",
+        help="write every output with a format error in full (line, prediction, target, "
+        "labels, diagnostics) as JSON Lines to PATH",
+    )
 
     pa = commands.add_parser(
         "parse",
@@ -153,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pa.add_argument("file", metavar="FILE", help="a JSON Lines file; - for stdin")
     _common(pa)
+    _targets_options(pa)
     pa.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
 
     ta = commands.add_parser(
@@ -282,47 +318,124 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
     return 0
 
 
+def _check_targets(args: argparse.Namespace, files: Sequence[str], stderr: TextIO) -> int:
+    """Validate the targets options (and --errors-out): 0 or exit status 2."""
+    if args.id_field and not args.targets:
+        return _fail("--id-field joins by id with a --targets file; give --targets", stderr)
+    if args.targets:
+        if getattr(args, "predictions_only", False):
+            return _fail("--predictions-only reads no targets; leave out --targets", stderr)
+        if args.targets != "-" and not os.path.isfile(args.targets):
+            return _fail(f"{args.targets}: no such file", stderr)
+        if args.targets == "-" and "-" in files:
+            return _fail("standard input (-) can be read only once", stderr)
+    errors_out = getattr(args, "errors_out", None)
+    if errors_out and any(path != "-" and _same_file(errors_out, path)
+                          for path in [*files, args.targets or "-"]):
+        return _fail(f"{errors_out}: is an input file; write the errors elsewhere", stderr)
+    return 0
+
+
+def _load_targets(args: argparse.Namespace) -> Targets | None:
+    """The --targets file, read once for every FILE (InputError when it cannot be read)."""
+    if not args.targets:
+        return None
+    return Targets.load(args.targets, args.target_field, args.id_field, args.max_line_bytes)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options a run's results depend on, for the metadata of --json."""
+    return {
+        "design": args.design,
+        "prediction_field": args.prediction_field,
+        "target_field": args.target_field,
+        "targets": args.targets,
+        "id_field": args.id_field or None,
+        "predictions_only": args.predictions_only,
+        "sample_index": args.sample_index,
+        "strip": list(args.strip),
+        "input_field": args.input_field,
+        "strict_input": args.strict_input,
+        "max_line_bytes": args.max_line_bytes,
+    }
+
+
+def run_time() -> str:
+    """The time of a run, UTC, ISO 8601 to the second (SOURCE_DATE_EPOCH, when set, fixes it
+    for reproducible output)."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = (datetime.fromtimestamp(int(fixed), timezone.utc) if fixed.isdigit()
+              else datetime.now(timezone.utc))
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def json_document(reports: Sequence[Report], args: argparse.Namespace,
+                  warnings: Sequence[str]) -> dict[str, Any]:
+    """What `eval --json` prints, whatever the number of files: one object with the run's
+    metadata and ``reports``, a list of one report per file."""
+    data = [r.to_dict() for r in reports]
+    for item, warning in zip(data, warnings, strict=True):
+        if warning:
+            item["warnings"] = [warning]
+    return {
+        "sdeparse": __version__,
+        "time": run_time(),
+        "task": args.task,
+        "profile": get_profile(args.profile).name,
+        "options": _options(args),
+        "reports": data,
+    }
+
+
 def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     files = _file_designs(args.files, args.design)
     status = _check_setup(args, [path for path, _ in files], stderr, [d for _, d in files])
+    status = status or _check_targets(args, [path for path, _ in files], stderr)
     if status:
         return status
-    reports = []
-    for path, design in files:
-        assert design is not None  # _check_setup refused a file without a design
-        try:
-            reports.append(
-                evaluate_file(
-                    path,
-                    args.task,
-                    design,
-                    args.profile,
-                    prediction_field=args.prediction_field,
-                    target_field=args.target_field,
-                    strict_input=args.strict_input,
-                    jobs=args.jobs,
-                    progress=_show_progress(args),
-                    input_field=args.input_field,
-                    max_line_bytes=args.max_line_bytes,
-                    strip=args.strip,
-                    sample_index=args.sample_index,
+    try:
+        targets = _load_targets(args)
+    except InputError as exc:
+        print(f"sdeparse: bad input: {exc}", file=stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"{args.targets}: {exc.strerror or exc}", stderr)
+    with _replacing(args.errors_out) as errors_out:
+        reports = []
+        for path, design in files:
+            assert design is not None  # _check_setup refused a file without a design
+            try:
+                reports.append(
+                    evaluate_file(
+                        path,
+                        args.task,
+                        design,
+                        args.profile,
+                        prediction_field=args.prediction_field,
+                        target_field=args.target_field,
+                        strict_input=args.strict_input,
+                        jobs=args.jobs,
+                        progress=_show_progress(args),
+                        input_field=args.input_field,
+                        max_line_bytes=args.max_line_bytes,
+                        strip=args.strip,
+                        sample_index=args.sample_index,
+                        predictions_only=args.predictions_only,
+                        targets=targets,
+                        errors_out=errors_out,
+                    )
                 )
-            )
-        except InputError as exc:
-            print(f"sdeparse: bad input: {exc}", file=stderr)
-            return 1
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            return _fail(f"{path}: {exc.strerror or exc}", stderr)
+            except InputError as exc:
+                print(f"sdeparse: bad input: {exc}", file=stderr)
+                return 1
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                return _fail(f"{path}: {exc.strerror or exc}", stderr)
     warnings = [_advice(report, path, args, design) for (path, design), report in
                 zip(files, reports, strict=True)]
     if args.json:
-        data = [r.to_dict() for r in reports]
-        for item, warning in zip(data, warnings, strict=True):
-            if warning:
-                item["warnings"] = [warning]
-        _write_bytes(stdout, dumps(data[0] if len(data) == 1 else data) + b"\n")
+        _write_bytes(stdout, dumps(json_document(reports, args, warnings)) + b"\n")
     else:
         for warning in filter(None, warnings):
             _write_text(stdout, f"warning: {warning}\n")
@@ -341,6 +454,51 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
+    """A binary file that replaces `output` once the block ends without an error (written to
+    a temporary file beside it, then renamed); None when no output is asked for."""
+    if not output:
+        yield None
+        return
+    target = os.path.realpath(output)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".part",
+            dir=os.path.dirname(target) or "."
+        )
+    except OSError as exc:
+        raise OutputError(output, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield _NamedWrites(stream, output)
+            try:
+                stream.flush()
+            except OSError as exc:
+                raise OutputError(output, exc.strerror or str(exc)) from None
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise OutputError(output, exc.strerror or str(exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+class _NamedWrites:
+    """A binary stream whose failed writes are OutputErrors naming the output."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self._stream, self._name = stream, name
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._stream.write(data)
+        except OSError as exc:
+            raise OutputError(self._name, exc.strerror or str(exc)) from None
+
+
 def _advice(report: Report, path: str, args: argparse.Namespace, design: str | None) -> str:
     """A warning naming the likely cause when more than half of a file's lines were not
     scored ('' otherwise)."""
@@ -349,7 +507,8 @@ def _advice(report: Report, path: str, args: argparse.Namespace, design: str | N
         return ""
     chosen = load_task(args.task).design(design or args.design)
     cause = likely_cause(
-        report, path, args.task, chosen, args.prediction_field, args.target_field
+        report, path, args.task, chosen, args.prediction_field, args.target_field,
+        targets_elsewhere=bool(args.targets),
     )
     return f"{path}: {share:.0%} of the lines were not scored; {cause}"
 
@@ -360,6 +519,16 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return status
     if args.output and args.file != "-" and _same_file(args.output, args.file):
         return _fail(f"{args.output}: is the input file; write the output elsewhere", stderr)
+    status = _check_targets(args, [args.file], stderr)
+    if status:
+        return status
+    try:
+        targets = _load_targets(args)
+    except InputError as exc:
+        print(f"sdeparse: bad input: {exc}", file=stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"{args.targets}: {exc.strerror or exc}", stderr)
     lines = parse_file(
         args.file,
         args.task,
@@ -373,6 +542,8 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         max_line_bytes=args.max_line_bytes,
         strip=args.strip,
         sample_index=args.sample_index,
+        target_field=args.target_field,
+        targets=targets,
     )
     try:
         if args.output:

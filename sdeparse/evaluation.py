@@ -26,16 +26,16 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeAlias
+from typing import Any, BinaryIO, Protocol, TypeAlias
 
 from .design import Design
 from .diagnostics import Severity
 from .errors import InputError
 from .parser import parse, parser_for
 from .profiles import get_profile
-from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, Report
+from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, NoScorer, Report
 from .task import Task, load_task
 
 CHUNK_SIZE = 1000
@@ -76,6 +76,21 @@ class Settings:
     strip: tuple[str, ...] = ()
     #: Which sample to read when the prediction field holds a list of samples.
     sample_index: int | None = None
+    #: No targets: count format errors and codes only (prediction-only mode).
+    predictions_only: bool = False
+    #: Targets read from a separate file (joined by line number or by an id field), or None:
+    #: the target is then the record's own `target_field`.
+    targets: Targets | None = None
+    #: The design's name as given (a paper mode name such as instruction-first), for reports.
+    design_given: str = ""
+    #: Keep each output with a format error in full (for --errors-out).
+    keep_errors: bool = False
+
+    def target(self, line: int, record: Mapping[str, Any]) -> str:
+        """The record's target: its own field, or its entry in the targets file."""
+        if self.targets is None:
+            return _text_field(record, self.target_field)
+        return self.targets.target_of(line, record)
 
     def prediction(self, record: Mapping[str, Any]) -> str:
         """The record's prediction: its field (or path), the chosen sample, stripped."""
@@ -95,8 +110,95 @@ class Settings:
 
     def empty_report(self) -> Report:
         return Report.for_task(
-            self.task, self.design, self.profile, self.source, self.samples, self.error_samples
+            self.task,
+            self.design,
+            self.profile,
+            self.source,
+            self.samples,
+            self.error_samples,
+            scorer=NoScorer() if self.predictions_only else None,
+            design_given=self.design_given,
         )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The targets of a separate JSON Lines file (``--targets FILE``), held in memory.
+
+    Joined by line number (line k of the targets is the target of line k of the outputs), or,
+    with `id_field`, by the value of that field in both files. A targets line that cannot be
+    read is the input error of the output it belongs to (joined by line); an id given to two
+    different targets is never resolved by guessing: outputs with that id are input errors.
+    """
+
+    source: str
+    id_field: str = ""
+    #: by line number, or by id: the target text, or the reason there is none
+    by_key: Mapping[Any, tuple[str | None, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        target_field: str = "target",
+        id_field: str = "",
+        max_line_bytes: int = MAX_LINE_BYTES,
+    ) -> Targets:
+        """Read a targets file: InputError when it is UTF-16; its bad lines are kept as reasons
+        (joined by line) or, joined by id, make an InputError naming the line."""
+        source = "<stdin>" if str(path) == "-" else str(path)
+        stream, _, close = open_input(path)
+        by_key: dict[Any, tuple[str | None, str]] = {}
+        try:
+            for block in _measured_chunks(stream, deque(), max_line_bytes, source):
+                for line, raw in block.lines():
+                    try:
+                        record = _as_record(raw, line == 1)
+                        text = _text_field(record, target_field)
+                        key: Any = _id_of(record, id_field) if id_field else line
+                    except BadInput as bad:
+                        if id_field:
+                            raise InputError(f"targets: {bad.reason}", line=line,
+                                             source=source) from None
+                        by_key[line] = (None, f"targets line {line}: {bad.reason}")
+                        continue
+                    seen = by_key.get(key)
+                    if seen is not None and seen[0] != text:
+                        by_key[key] = (None, f"id {key!r} has several different targets in "
+                                             f"{source}")
+                    elif seen is None:
+                        by_key[key] = (text, "")
+        finally:
+            if close:
+                stream.close()
+        return cls(source, id_field, by_key)
+
+    def target_of(self, line: int, record: Mapping[str, Any]) -> str:
+        """The target of the output on `line` (record `record`), or BadInput saying why not."""
+        key: Any = _id_of(record, self.id_field) if self.id_field else line
+        text, reason = self.by_key.get(key, (None, ""))
+        if text is None:
+            where = f"id {key!r}" if self.id_field else f"line {line}"
+            raise BadInput("missing_field", reason or f"no target for {where} in {self.source}",
+                           record)
+        return text
+
+
+def _id_of(record: Mapping[str, Any], id_field: str) -> str:
+    """A record's id, as text: a string as it is, an integer in decimal; BadInput otherwise."""
+    value = field_value(record, id_field)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise BadInput("not_a_string", f"id field {id_field!r} is {_json_kind(value)}, not a "
+                   "string or an integer", record)
+
+
+class Writable(Protocol):
+    """Where `--errors-out` lines go: anything with a binary write."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class BadInput(Exception):
@@ -250,19 +352,28 @@ def evaluate_chunk(
         try:
             record = _as_record(item, line == 1)
             prediction = s.prediction(record)
-            target = _text_field(record, s.target_field)
+            target = None if s.predictions_only else s.target(line, record)
             source = s.input_text(record)
         except BadInput as bad:
             if s.strict_input:
                 return report, (line, bad.reason)
             report.add_input_error(line, bad.kind, bad.reason)
             continue
-        gold = parse(target, s.task, s.design, "strict")
-        if gold.is_format_error:
-            report.add_gold_error(line, _gold_reason(gold))
-            continue
+        gold_value: Any = None
+        if target is not None:
+            gold = parse(target, s.task, s.design, "strict")
+            if gold.is_format_error:
+                report.add_gold_error(line, _gold_reason(gold))
+                continue
+            gold_value = gold.extractions if s.task.is_extraction else gold.labels
         result = parse(prediction, s.task, s.design, s.profile, source)
-        report.add(line, result, gold.extractions if s.task.is_extraction else gold.labels)
+        report.add(line, result, gold_value)
+        if s.keep_errors and result.is_format_error:
+            entry: dict[str, Any] = {"line": line, "prediction": prediction}
+            if target is not None:
+                entry["target"] = target
+            entry["parsed"] = result.to_dict()
+            report.error_records.append(entry)
     return report, None
 
 
@@ -294,8 +405,29 @@ def parse_chunk(
                 out.append(dumps({"input_error": error, "raw": repr(item)}))
             continue
         result = parse(prediction, s.task, s.design, s.profile, source)
-        out.append(dumps({**record, "parsed": result.to_dict()}))
+        parsed = result.to_dict()
+        try:
+            target = s.target(line, record)
+        except BadInput:  # no target: the record is annotated without gold
+            target = None
+        if target is not None:
+            parsed.update(_gold_marks(s, target, result))
+        out.append(dumps({**record, "parsed": parsed}))
     return out, None
+
+
+def _gold_marks(settings: Settings, target: str, result: Any) -> dict[str, Any]:
+    """What `sdeparse parse` adds when a record has a target: the gold (labels, or [type, span]
+    pairs) and whether the prediction is correct (every label right; the same pairs), or the
+    reason the target is not gold (it does not parse cleanly)."""
+    gold = parse(target, settings.task, settings.design, "strict")
+    if gold.is_format_error:
+        return {"gold_error": _gold_reason(gold)}
+    if settings.task.is_extraction:
+        pairs = sorted([kind, span] for kind, span in gold.extractions)
+        mine = sorted([kind, span] for kind, span in result.extractions)
+        return {"gold": pairs, "correct": mine == pairs and not result.unpaired}
+    return {"gold": dict(gold.labels), "correct": dict(result.labels) == dict(gold.labels)}
 
 
 # ---- running chunks, in this process or in a pool ---------------------------------------------
@@ -451,6 +583,9 @@ def _settings(
     input_field: str | None = None,
     strip: Sequence[str] = (),
     sample_index: int | None = None,
+    predictions_only: bool = False,
+    targets: Targets | None = None,
+    keep_errors: bool = False,
 ) -> Settings:
     loaded, chosen = check_setup(task, design, profile)
     if any(not isinstance(text, str) or not text for text in strip):
@@ -469,6 +604,10 @@ def _settings(
         input_required=bool(input_field),
         strip=tuple(strip),
         sample_index=sample_index,
+        predictions_only=predictions_only,
+        targets=targets,
+        design_given=design if isinstance(design, str) else "",
+        keep_errors=keep_errors,
     )
 
 
@@ -478,11 +617,17 @@ def _collect(
     jobs: int,
     bar: Any,
     sizes: deque[int] | None = None,
+    errors_out: Writable | None = None,
 ) -> Report:
-    """Merge the partial reports in input order; advance the bar by records or by bytes."""
+    """Merge the partial reports in input order; advance the bar by records or by bytes;
+    write the outputs with a format error in full to `errors_out` (one JSON line each)."""
     report = settings.empty_report()
     try:
         for partial, failure in run_chunks(evaluate_chunk, settings, chunks, jobs):
+            if errors_out is not None:
+                for entry in partial.error_records:
+                    errors_out.write(dumps({"file": settings.source, **entry}) + b"\n")
+            partial.error_records.clear()
             report.update(partial)
             bar.update(sizes.popleft() if sizes is not None else partial.records)
             if failure is not None:
@@ -511,6 +656,9 @@ def evaluate(
     input_field: str | None = None,
     strip: Sequence[str] = (),
     sample_index: int | None = None,
+    predictions_only: bool = False,
+    targets: Targets | None = None,
+    errors_out: Writable | None = None,
 ) -> Report:
     """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
 
@@ -524,6 +672,10 @@ def evaluate(
     target (in the same design), the prediction's pairs are the profile's, and the record's
     `input_field` (default ``prompt``, used when present; naming one makes it required; ""
     for none) is the input the parser checks spans against (ungrounded_span).
+
+    `predictions_only` reads no target: the report has format errors and codes, no scores.
+    `targets` (`Targets.load`) gives the targets from a separate file instead of the records.
+    `errors_out`, a binary stream, receives every output with a format error as a JSON line.
     """
     settings = _settings(
         task,
@@ -538,11 +690,14 @@ def evaluate(
         input_field,
         strip,
         sample_index,
+        predictions_only,
+        targets,
+        errors_out is not None,
     )
     items = _records_of(records)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
     bar = progress_bar(progress, total, "rec", source or "evaluating")
-    return _collect(settings, chunked(items, first_line), jobs, bar)
+    return _collect(settings, chunked(items, first_line), jobs, bar, errors_out=errors_out)
 
 
 def open_input(path: str | Path) -> tuple[BinaryIO, int | None, bool]:
@@ -576,8 +731,12 @@ def evaluate_file(
     max_line_bytes: int = MAX_LINE_BYTES,
     strip: Sequence[str] = (),
     sample_index: int | None = None,
+    predictions_only: bool = False,
+    targets: Targets | None = None,
+    errors_out: Writable | None = None,
 ) -> Report:
-    """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report."""
+    """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report
+    (`predictions_only`, `targets` and `errors_out` as for `evaluate`)."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
         task,
@@ -592,13 +751,16 @@ def evaluate_file(
         input_field,
         strip,
         sample_index,
+        predictions_only,
+        targets,
+        errors_out is not None,
     )
     stream, size, close = open_input(path)
     try:
         bar = progress_bar(progress, size, "B", source)
         sizes: deque[int] = deque()
         chunks = _measured_chunks(stream, sizes, max_line_bytes, source)
-        return _collect(settings, chunks, jobs, bar, sizes)
+        return _collect(settings, chunks, jobs, bar, sizes, errors_out)
     finally:
         if close:
             stream.close()
@@ -714,12 +876,16 @@ def parse_file(
     max_line_bytes: int = MAX_LINE_BYTES,
     strip: Sequence[str] = (),
     sample_index: int | None = None,
+    target_field: str = "target",
+    targets: Targets | None = None,
 ) -> Iterator[bytes]:
-    """The lines of `sdeparse parse` output (each ending in a newline), one per input line."""
+    """The lines of `sdeparse parse` output (each ending in a newline), one per input line;
+    a record with a target (its `target_field`, or its entry in `targets`) also gets the gold
+    and whether the prediction is correct."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
-        task, design, profile, prediction_field, "target", strict_input, 0, 0, source,
-        input_field, strip, sample_index,
+        task, design, profile, prediction_field, target_field, strict_input, 0, 0, source,
+        input_field, strip, sample_index, targets=targets,
     )
     stream, size, close = open_input(path)
     sizes: deque[int] = deque()

@@ -245,16 +245,55 @@ def _bad_lines(r: Report) -> list[str]:
     return out
 
 
+def design_name(report: Report) -> str:
+    """The design as the user named it, with the design it is another name of:
+    ``instruction-first (natural)``; just the design when it was given by its own name."""
+    if report.design_given:
+        return f"{report.design_given} ({report.design})"
+    return report.design
+
+
+def _as_wrong(r: Report) -> list[str]:
+    """The second view: the headline scores when a format error counts as wrong."""
+    figures = r.exact.as_wrong()
+    if not figures:
+        return []
+    show = pct if isinstance(r.scorer, ClassificationScorer) else num
+    cells = "  ".join(f"{name.replace('_accuracy', '')} {show(value)}"
+                      for name, value in figures.items())
+    return [f"  format error=wrong {cells}"]
+
+
 def render_text(report: Report) -> str:
-    """Headline figures, breakdown by slot, code table, detail tables, bad lines of one file."""
+    """Headline figures, breakdown by slot, code table, detail tables, bad lines of one file.
+
+    Two views: the scores of the outputs as repaired, then (``format error=wrong``) the same
+    scores when every output with a format error counts as wrong; coverage is the share of
+    outputs with no format error. A report made without targets shows no scores."""
     r = report
-    out = [
-        f"{r.source or '<records>'}  task {r.task}  design {r.design}  profile {r.profile}",
+    head = [
+        f"{r.source or '<records>'}  task {r.task}  design {design_name(r)}  profile {r.profile}",
         "",
-        f"  outputs scored     {r.n}  (of {r.records} records; "
-        f"{r.gold_errors} gold errors, {r.input_errors} input errors)",
-        f"  wrong format       {r.format_errors}  ({pct(r.format_error_rate)})",
-        *headline_lines(r.scorer),
+    ]
+    if r.predictions_only:
+        head += [
+            f"  outputs read       {r.n}  (of {r.records} records; {r.input_errors} input "
+            "errors)",
+            "  predictions only   no targets: format errors and codes, no scores",
+            f"  wrong format       {r.format_errors}  ({pct(r.exact.format_error_rate)})   "
+            f"coverage {pct(r.exact.coverage)}",
+        ]
+    else:
+        head += [
+            f"  outputs scored     {r.n}  (of {r.records} records; "
+            f"{r.gold_errors} gold errors, {r.input_errors} input errors)",
+            f"  wrong format       {r.format_errors}  ({pct(r.exact.format_error_rate)})   "
+            f"coverage {pct(r.exact.coverage)}",
+            *headline_lines(r.scorer),
+            *_as_wrong(r),
+        ]
+    out = [
+        *head,
         "",
         *breakdown(r.scorer),
         *_diagnostics(r),
@@ -265,10 +304,22 @@ def render_text(report: Report) -> str:
     return "\n".join(out + _bad_lines(r)) + "\n"
 
 
+def _first_as_wrong(r: Report) -> Column | None:
+    """The summary column of the second view: the first headline score when a format error
+    counts as wrong (accuracy, or f1)."""
+    figures = r.exact.as_wrong()
+    if not figures:
+        return None
+    name, value = next(iter(figures.items()))
+    show = pct if isinstance(r.scorer, ClassificationScorer) else num
+    return Column(f"{name.replace('_', ' ')} (error=wrong)", show(value))
+
+
 def render_summary(reports: Sequence[Report]) -> str:
     """One row per file of one task, as the paper tabulates designs: kappa, wrong format, ..."""
     split = [summary_columns(r.scorer) for r in reports]
     lead, rest = split[0]
+    wrong = [_first_as_wrong(r) for r in reports]
     header = [
         "file",
         "design",
@@ -276,19 +327,21 @@ def render_summary(reports: Sequence[Report]) -> str:
         *(c.header for c in lead),
         "wrong format",
         *(c.header for c in rest),
+        *([wrong[0].header] if wrong[0] else []),
         "bad lines",
     ]
     rows = [
         [
             r.source or "<records>",
-            r.design,
+            design_name(r),
             str(r.n),
             *(c.cell for c in before),
-            f"{r.format_errors} ({pct(r.format_error_rate)})",
+            f"{r.format_errors} ({pct(r.exact.format_error_rate)})",
             *(c.cell for c in after),
+            *([column.cell] if column else []),
             str(r.input_errors + r.gold_errors),
         ]
-        for r, (before, after) in zip(reports, split, strict=True)
+        for r, (before, after), column in zip(reports, split, wrong, strict=True)
     ]
     right = [False, False] + [True] * (len(header) - 2)
     return (

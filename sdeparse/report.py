@@ -4,9 +4,17 @@ A Report counts what concerns every kind of task (records read, outputs scored, 
 diagnostic codes, input and gold errors) and holds a scorer (`sdeparse.scoring`) that counts
 what was predicted against the gold: confusion matrices for classification tasks. Both keep
 integers and bounded samples (the first few line numbers of each code, the first few bad
-lines), never a result per record: the size does not grow with the input. Figures are derived
-on demand from the counts, so ``a + b`` over two halves of a file is the report over the whole,
-whichever process or machine computed each half. Rendering lives in `sdeparse.render_text`.
+lines), never a result per record: the size does not grow with the input, but for the line
+number of each output with a format error (one integer each: the list `--json` prints).
+Figures are derived on demand from the counts, so ``a + b`` over two halves of a file is the
+report over the whole, whichever process or machine computed each half. Rendering lives in
+`sdeparse.render_text`.
+
+Besides the scores with repairs (the scorer's), a report counts what the other view a
+researcher needs takes: the hits of outputs with no format error (so that scores where a
+format error counts as wrong follow), and every format-error line number. A report made
+without targets (`predictions_only`) holds a `NoScorer`: format errors and codes, no scores.
+Figures read in Python are floats; `report.exact` gives the same figures as Fractions.
 """
 
 from __future__ import annotations
@@ -28,7 +36,11 @@ from .scoring import (
     scorer_class,
     scorer_for_task,
 )
+from .scoring.base import Scorer as _ScorerBase
 from .scoring.extraction import Matching, Normalization
+from .scoring.extraction import f1 as _f1
+from .scoring.extraction import precision as _precision
+from .scoring.extraction import recall as _recall
 from .task import TaskKind
 
 # render_summary and render_text are re-exported: they lived here before sdeparse.render_text.
@@ -37,6 +49,8 @@ __all__ = [
     "DEFAULT_SAMPLES",
     "DEFAULT_SCORER",
     "INPUT_ERROR_KINDS",
+    "ExactFigures",
+    "NoScorer",
     "Report",
     "SEVERITY_ORDER",
     "UNRECORDED",
@@ -83,6 +97,60 @@ def code_order(code: str) -> tuple[int, str]:
     return (order.index(Code(code)), "") if code in ALL_CODES else (len(order), code)
 
 
+class NoScorer(_ScorerBase[Any]):
+    """The scorer of a report made without targets (prediction-only mode): it counts the
+    outputs it is shown and scores nothing, so the report has format errors and codes only."""
+
+    kind = "none"
+
+    def __init__(self, n: int = 0) -> None:
+        self.n = n
+
+    @classmethod
+    def for_task(cls, task: Any) -> NoScorer:
+        """An empty scorer (the task does not matter: nothing is scored)."""
+        return cls()
+
+    def add(self, gold: Any, predicted: Any) -> None:
+        """Count one output."""
+        self.n += 1
+
+    def setup(self) -> tuple[()]:
+        """Nothing to agree on."""
+        return ()
+
+    def _add_counts(self, other: NoScorer) -> None:
+        self.n += other.n
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only the count: there are no figures."""
+        return {"n": self.n}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NoScorer:
+        """From a report dict of a prediction-only run."""
+        return cls(int(data.get("n", 0)))
+
+    def headline(self) -> dict[str, Fraction | None]:
+        """No figures."""
+        return {}
+
+
+def _merge_sorted(lines: list[int], more: Sequence[int]) -> list[int]:
+    """Two sorted lists of line numbers as one sorted list (appended when they follow on, as
+    partial reports merged in input order do, so merging a file's chunks stays linear)."""
+    if not more:
+        return lines
+    if not lines or lines[-1] <= more[0]:
+        lines.extend(more)
+        return lines
+    return sorted([*lines, *more])
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def _keep_first(lines: list[Any], more: Iterable[Any], limit: int) -> list[Any]:
     """The `limit` smallest entries (by line number) of two sorted lists, still sorted."""
     merged = sorted(
@@ -113,12 +181,27 @@ class Report:
     #: output (so each code's counts sum to `codes[code]`)
     code_severities: dict[str, dict[str, int]] = field(default_factory=dict)
     code_lines: dict[str, list[int]] = field(default_factory=dict)
+    #: every output with a format error, by line number (sorted)
     format_error_lines: list[int] = field(default_factory=list)
+    #: outputs with no format error: their correct (output, slot) pairs for a classification
+    #: task, their true positives for an extraction task; and (classification) those whose
+    #: every slot is right. The scores where a format error counts as wrong follow from these.
+    clean_hits: int = 0
+    clean_sentences: int = 0
+    #: False for counts read from a report dict written before these were counted: the view
+    #: is then unknown (None), never computed from zeros
+    clean_counted: bool = True
+    #: the design's name as the user gave it, when it is another name of `design` (a paper
+    #: mode name such as instruction-first, a task's own design name): shown beside it
+    design_given: str = ""
     gold_errors: int = 0
     gold_error_samples: list[tuple[int, str]] = field(default_factory=list)
     input_errors: int = 0
     input_error_kinds: dict[str, int] = field(default_factory=dict)
     input_error_samples: list[tuple[int, str, str]] = field(default_factory=list)
+    #: the outputs with a format error in full, kept only while a run writes them out
+    #: (``--errors-out``); not part of the counts, never serialized or merged
+    error_records: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @classmethod
     def for_task(
@@ -130,6 +213,7 @@ class Report:
         samples: int = DEFAULT_SAMPLES,
         error_samples: int = DEFAULT_ERROR_SAMPLES,
         scorer: Scorer[Any] | None = None,
+        design_given: str = "",
     ) -> Report:
         """An empty report for a loaded Task and Design, with the task's scorer unless given
         (for an extraction task, the matching of the profile: the paper's soft matching under
@@ -149,7 +233,13 @@ class Report:
             source=source,
             samples=samples,
             error_samples=error_samples,
+            design_given=design_given if design_given.lower() != str(design).lower() else "",
         )
+
+    @property
+    def predictions_only(self) -> bool:
+        """Whether this report was made without targets (format errors and codes only)."""
+        return isinstance(self.scorer, NoScorer)
 
     # ---- accumulating ---------------------------------------------------------------------
     def add(self, line: int, result: ParseResult, gold: Any) -> None:
@@ -160,8 +250,7 @@ class Report:
         self.n += 1
         if result.is_format_error:
             self.format_errors += 1
-            if len(self.format_error_lines) < self.samples:
-                self.format_error_lines.append(line)
+            self.format_error_lines.append(line)
         worst: dict[str, Severity] = {}
         for diagnostic in result.diagnostics:
             seen = worst.get(diagnostic.code)
@@ -174,12 +263,22 @@ class Report:
             lines = self.code_lines.setdefault(code, [])
             if len(lines) < self.samples:
                 lines.append(line)
-        if result.kind is TaskKind.EXTRACTION:
+        if isinstance(self.scorer, NoScorer):
+            self.scorer.add(None, None)
+        elif result.kind is TaskKind.EXTRACTION:
             if not isinstance(self.scorer, ExtractionScorer):
                 raise TypeError(f"an extraction result cannot be scored by {self.scorer.kind}")
+            before = self.scorer.micro.tp
             self.scorer.add(gold, result.extractions, result.unpaired)
+            if not result.is_format_error:
+                self.clean_hits += self.scorer.micro.tp - before
         else:
             self.scorer.add(gold, result.labels)
+            if not result.is_format_error:
+                right = sum(gold[slot] == label for slot, label in result.labels.items()
+                            if slot in gold)
+                self.clean_hits += right
+                self.clean_sentences += right == len(gold)
 
     def add_gold_error(self, line: int, reason: str) -> None:
         """Count a record whose target does not parse cleanly; it is left out of the metrics."""
@@ -200,6 +299,8 @@ class Report:
     def _check_compatible(self, other: Report) -> None:
         mine = (self.task, self.design, self.profile)
         theirs = (other.task, other.design, other.profile)
+        if self.predictions_only != other.predictions_only:
+            raise ValueError("cannot merge a report made without targets with one scored")
         if mine != theirs or not self.scorer.compatible(other.scorer):
             raise ValueError(
                 f"cannot merge a report of {self.task}/{self.design}/{self.profile} with one of "
@@ -229,9 +330,12 @@ class Report:
                 mine[severity] = mine.get(severity, 0) + count
         for code, lines in other.code_lines.items():
             self.code_lines[code] = _keep_first(self.code_lines.get(code, []), lines, self.samples)
-        self.format_error_lines = _keep_first(
-            self.format_error_lines, other.format_error_lines, self.samples
-        )
+        self.format_error_lines = _merge_sorted(self.format_error_lines, other.format_error_lines)
+        self.clean_hits += other.clean_hits
+        self.clean_sentences += other.clean_sentences
+        self.clean_counted = self.clean_counted and other.clean_counted
+        if self.design_given != other.design_given:
+            self.design_given = ""
         self.gold_errors += other.gold_errors
         self.gold_error_samples = _keep_first(
             self.gold_error_samples, other.gold_error_samples, self.error_samples
@@ -273,9 +377,23 @@ class Report:
 
     # ---- derived figures ------------------------------------------------------------------
     @property
-    def format_error_rate(self) -> Fraction | None:
+    def exact(self) -> ExactFigures:
+        """The figures as exact Fractions (the properties of the report are their floats)."""
+        return ExactFigures(self)
+
+    @property
+    def format_error_rate(self) -> float | None:
         """Wrongly formatted outputs / outputs scored."""
-        return metrics.ratio(self.format_errors, self.n)
+        return _float(self.exact.format_error_rate)
+
+    @property
+    def coverage(self) -> float | None:
+        """Outputs with no format error / outputs scored."""
+        return _float(self.exact.coverage)
+
+    def as_wrong(self) -> dict[str, float | None]:
+        """The headline scores where an output with a format error counts as wrong."""
+        return {name: _float(value) for name, value in self.exact.as_wrong().items()}
 
     def ordered_codes(self) -> list[str]:
         """The codes seen, in the order of the CODES catalogue (unknown codes last)."""
@@ -326,27 +444,27 @@ class Report:
         return self.classification.pooled
 
     @property
-    def accuracy(self) -> Fraction | None:
+    def accuracy(self) -> float | None:
         """Correct (output, aspect) pairs / all pairs."""
-        return self.classification.accuracy
+        return _float(self.classification.accuracy)
 
     @property
-    def sentence_accuracy(self) -> Fraction | None:
+    def sentence_accuracy(self) -> float | None:
         """Outputs whose every aspect is right / outputs."""
-        return self.classification.sentence_accuracy
+        return _float(self.classification.sentence_accuracy)
 
     @property
-    def kappa(self) -> Fraction | None:
+    def kappa(self) -> float | None:
         """Weighted kappa of the pooled matrix (the reported κ)."""
-        return self.classification.kappa
+        return _float(self.classification.kappa)
 
-    def aspect_accuracy(self, aspect: str) -> Fraction | None:
+    def aspect_accuracy(self, aspect: str) -> float | None:
         """Accuracy of one aspect."""
-        return self.classification.aspect_accuracy(aspect)
+        return _float(self.classification.aspect_accuracy(aspect))
 
-    def aspect_kappa(self, aspect: str) -> Fraction | None:
+    def aspect_kappa(self, aspect: str) -> float | None:
         """Weighted kappa of one aspect."""
-        return self.classification.aspect_kappa(aspect)
+        return _float(self.classification.aspect_kappa(aspect))
 
     def per_class(self, matrix: Sequence[Sequence[int]]) -> dict[str, dict[str, Any]]:
         """Precision, recall, gold and predicted counts of each label on one matrix."""
@@ -372,14 +490,19 @@ class Report:
             "design": self.design,
             "profile": self.profile,
         }
+        if self.design_given:
+            out["design_given"] = self.design_given
         if self.scorer.kind != DEFAULT_SCORER:
             out["scorer"] = self.scorer.kind
+        if self.predictions_only:
+            out["predictions_only"] = True
         out.update(
             {
                 "records": self.records,
                 "n": self.n,
                 "format_errors": self.format_errors,
-                "format_error_rate": metrics.to_float(self.format_error_rate),
+                "format_error_rate": metrics.to_float(self.exact.format_error_rate),
+                "coverage": metrics.to_float(self.exact.coverage),
                 "format_error_lines": list(self.format_error_lines),
                 "codes": {code: self.codes[code] for code in self.ordered_codes()},
                 "code_severities": {code: self.severities(code) for code in self.ordered_codes()},
@@ -391,6 +514,14 @@ class Report:
         for key, value in scores.items():  # the envelope's own keys (such as n) come first
             if key not in setup:
                 out.setdefault(key, value)
+        if not self.predictions_only:
+            out["format_error_as_wrong"] = {
+                key: metrics.to_float(value) for key, value in self.exact.as_wrong().items()
+            }
+            if self.clean_counted:
+                out["clean_hits"] = self.clean_hits
+                if isinstance(self.scorer, ClassificationScorer):
+                    out["clean_sentences"] = self.clean_sentences
         out.update(
             {
                 "gold_errors": self.gold_errors,
@@ -428,6 +559,10 @@ class Report:
             code_severities=_code_severities(data),
             code_lines={c: list(v) for c, v in data.get("code_lines", {}).items()},
             format_error_lines=list(data.get("format_error_lines", [])),
+            clean_hits=int(data.get("clean_hits", 0)),
+            clean_sentences=int(data.get("clean_sentences", 0)),
+            clean_counted="clean_hits" in data or not data["n"] or "predictions_only" in data,
+            design_given=data.get("design_given", ""),
             gold_errors=data["gold_errors"],
             gold_error_samples=[(e["line"], e["reason"]) for e in data["gold_error_samples"]],
             input_errors=data["input_errors"],
@@ -438,8 +573,89 @@ class Report:
         )
 
     def to_text(self) -> str:
-        """The readable terminal report of one file."""
+        """The readable terminal report of one file (what `sdeparse eval` prints)."""
         return render_text(self)
+
+    def __repr__(self) -> str:
+        """One short line: what was evaluated and the headline figures."""
+        name = self.source or "<records>"
+        figures = [f"n={self.n}", f"format_errors={self.format_errors}"]
+        for key, value in self.scorer.headline().items():
+            figures.append(f"{key}={'None' if value is None else f'{float(value):.4f}'}")
+        return (f"<Report {name} {self.task}/{self.design}/{self.profile} "
+                f"{' '.join(figures)}>")
+
+
+class ExactFigures:
+    """A report's figures as exact Fractions (None where undefined), read from its counts."""
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+
+    @property
+    def format_error_rate(self) -> Fraction | None:
+        """Wrongly formatted outputs / outputs scored."""
+        r = self._report
+        return metrics.ratio(r.format_errors, r.n)
+
+    @property
+    def coverage(self) -> Fraction | None:
+        """Outputs with no format error / outputs scored."""
+        r = self._report
+        return metrics.ratio(r.n - r.format_errors, r.n)
+
+    def as_wrong(self) -> dict[str, Fraction | None]:
+        """Headline scores where an output with a format error counts as wrong: for a
+        classification task every slot of it is wrong (pair and sentence accuracy); for an
+        extraction task its true positives count as false positives and as misses."""
+        r = self._report
+        scorer = r.scorer
+        if not r.clean_counted:  # a report dict from before these counts: unknown
+            keys = scorer.headline() if isinstance(scorer, ExtractionScorer) else (
+                {"accuracy": None, "sentence_accuracy": None})
+            return dict.fromkeys(keys)
+        if isinstance(scorer, ClassificationScorer):
+            pairs = r.n * len(scorer.aspects)
+            return {
+                "accuracy": metrics.ratio(r.clean_hits, pairs),
+                "sentence_accuracy": metrics.ratio(r.clean_sentences, r.n),
+            }
+        if isinstance(scorer, ExtractionScorer):
+            m = scorer.micro
+            lost = m.tp - r.clean_hits
+            counts = type(m)(tp=r.clean_hits, fp=m.fp + lost, fn=m.fn + lost)
+            return {"f1": _f1(counts), "precision": _precision(counts), "recall": _recall(counts)}
+        return {}
+
+    @property
+    def accuracy(self) -> Fraction | None:
+        """Correct (output, aspect) pairs / all pairs."""
+        return self._report.classification.accuracy
+
+    @property
+    def sentence_accuracy(self) -> Fraction | None:
+        """Outputs whose every aspect is right / outputs."""
+        return self._report.classification.sentence_accuracy
+
+    @property
+    def kappa(self) -> Fraction | None:
+        """Weighted kappa of the pooled matrix."""
+        return self._report.classification.kappa
+
+    def aspect_accuracy(self, aspect: str) -> Fraction | None:
+        """Accuracy of one aspect."""
+        return self._report.classification.aspect_accuracy(aspect)
+
+    def aspect_kappa(self, aspect: str) -> Fraction | None:
+        """Weighted kappa of one aspect."""
+        return self._report.classification.aspect_kappa(aspect)
+
+    def headline(self) -> dict[str, Fraction | None]:
+        """The scorer's headline figures (kappa and accuracies, or f1, precision, recall)."""
+        return self._report.scorer.headline()
+
+    def __repr__(self) -> str:
+        return f"<exact figures of {self._report!r}>"
 
 
 def _code_severities(data: Mapping[str, Any]) -> dict[str, dict[str, int]]:

@@ -27,7 +27,7 @@ def run(*args, stdin=None):
 def test_eval_json_figures():
     p = run("eval", THREE, "--task", WEIGHTED, "--design", "lines", "--json")
     assert p.returncode == 0, p.stderr
-    d = json.loads(p.stdout)
+    d = json.loads(p.stdout)["reports"][0]
     assert d["n"] == 3 and d["format_errors"] == 1 and d["format_error_rate"] == 1 / 3
     assert d["accuracy"]["all"] == 17 / 18 and d["accuracy"]["sentence"] == 2 / 3
     assert d["kappa"]["all"] == 503 / 578 and d["kappa"]["by_aspect"]["食品评价"] == 61 / 111
@@ -63,7 +63,7 @@ def test_eval_paper_profile_and_several_files():
         "--json",
     )
     assert p.returncode == 0, p.stderr
-    data = json.loads(p.stdout)
+    data = json.loads(p.stdout)["reports"]
     assert isinstance(data, list) and [d["file"] for d in data] == [THREE, EXAMPLE]
     assert data[0]["format_errors"] == 0 and data[0]["profile"] == "paper"
 
@@ -100,7 +100,7 @@ def test_eval_stdin_and_field_names():
         stdin=data,
     )
     assert p.returncode == 0, p.stderr
-    d = json.loads(p.stdout)
+    d = json.loads(p.stdout)["reports"][0]
     assert d["file"] == "<stdin>" and d["kappa"]["all"] == 503 / 578
 
 
@@ -108,7 +108,8 @@ def test_jobs_same_output():
     base = ("eval", EXAMPLE, "--task", "masa-d1", "--design", "lines", "--json")
     one, two = run(*base), run(*base, "--jobs", "2")
     assert one.returncode == two.returncode == 0
-    assert json.loads(one.stdout) == json.loads(two.stdout)
+    # the reports are identical; the metadata differs only in the time
+    assert json.loads(one.stdout)["reports"] == json.loads(two.stdout)["reports"]
 
 
 def test_bad_input_lines_reported_or_fatal(tmp_path):
@@ -117,7 +118,7 @@ def test_bad_input_lines_reported_or_fatal(tmp_path):
     path.write_bytes(good + b"{broken\n\n" + b'{"target": "x"}\n' + b"\xff\n" + good)
     p = run("eval", str(path), "--task", WEIGHTED, "--design", "lines", "--json")
     assert p.returncode == 0
-    d = json.loads(p.stdout)
+    d = json.loads(p.stdout)["reports"][0]
     assert d["input_errors"] == 4 and d["n"] == 6
     assert [s["line"] for s in d["input_error_samples"]] == [4, 5, 6, 7]
     assert d["input_error_kinds"] == {
@@ -191,7 +192,7 @@ def test_parse_writes_one_line_per_input_line(tmp_path):
 
 def test_main_in_process(capsys):
     assert main(["eval", THREE, "--task", WEIGHTED, "--design", "lines", "--json", "-q"]) == 0
-    assert json.loads(capsys.readouterr().out)["kappa"]["all"] == 503 / 578
+    assert json.loads(capsys.readouterr().out)["reports"][0]["kappa"]["all"] == 503 / 578
     assert main(["eval", THREE, "--task", "nope", "--design", "lines"]) == 2
     assert capsys.readouterr().err.startswith("sdeparse: error: ")
 
@@ -215,7 +216,7 @@ def test_each_file_may_carry_its_own_design(tmp_path):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     p = run("eval", f"{THREE}::lines", f"{natural}::natural", "--task", WEIGHTED, "--json")
     assert p.returncode == 0, p.stderr
-    lines_report, natural_report = json.loads(p.stdout)
+    lines_report, natural_report = json.loads(p.stdout)["reports"]
     assert lines_report["design"] == "lines" and natural_report["design"] == "natural"
     assert lines_report["format_errors"] == 1 and natural_report["format_errors"] == 0
     assert natural_report["kappa"]["all"] == lines_report["kappa"]["all"] == 503 / 578

@@ -278,7 +278,7 @@ def test_cli_text_and_json(tmp_path, capsys):
     path = write(tmp_path / "gen.jsonl", STRICT_RECORDS)
     assert main(["eval", path, "--task", "maven-ed", "--design", "heuristic"]) == 0
     out = capsys.readouterr().out
-    assert "task maven-ed  design tuples  profile strict" in out
+    assert "task maven-ed  design heuristic (tuples)  profile strict" in out
     assert "precision          0.7500   (strict matching)" in out
     assert "tp / fp / fn       3 / 1 / 1" in out
     assert "By type" in out and "Killing" in out
@@ -286,11 +286,11 @@ def test_cli_text_and_json(tmp_path, capsys):
     assert "Gold errors: 1" in out and "Input errors: 1" in out
     assert main(["eval", path, "--task", "maven-ed", "--design", "tuples", "--json",
                  "--profile", "paper"]) == 0
-    d = json.loads(capsys.readouterr().out)
+    d = json.loads(capsys.readouterr().out)["reports"][0]
     assert (d["n"], d["tp"], d["fp"], d["fn"], d["matching"]) == (3, 3, 1, 1, "paper")
     assert main(["eval", path, "--task", "maven-ed", "--design", "tuples", "--json",
                  "--input-field", ""]) == 0
-    assert json.loads(capsys.readouterr().out)["codes"] == {}
+    assert json.loads(capsys.readouterr().out)["reports"][0]["codes"] == {}
     # two files: one row each
     assert main(["eval", path, f"{path}::heuristic", "--task", "maven-ed",
                  "--design", "tuples"]) == 0
@@ -426,7 +426,7 @@ def test_cli_reproduces_the_released_figure(tmp_path, capsys):
                  "tp / fp / fn       67 / 35 / 80"):
         assert line in out
     assert main([*args, "--json"]) == 0
-    d = json.loads(capsys.readouterr().out)
+    d = json.loads(capsys.readouterr().out)["reports"][0]
     assert (d["n"], d["format_errors"], d["tp"], d["fp"], d["fn"]) == (100, 0, 67, 35, 80)
     assert (d["precision"]["all"], d["recall"]["all"]) == (67 / 102, 67 / 147)
     assert round(d["f1"]["all"], 4) == 0.5382

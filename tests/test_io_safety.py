@@ -87,7 +87,7 @@ def test_huge_integer_is_an_input_error(tmp_path: Path, jobs: str) -> None:
     data.write_bytes(LINES[0] + HUGE + LINES[1])
     p = run("eval", str(data), *SETUP, "--json", "--jobs", jobs)
     assert p.returncode == 0, p.stderr
-    report = json.loads(p.stdout)
+    report = json.loads(p.stdout)["reports"][0]
     assert report["n"] == 2 and report["input_error_kinds"] == {"invalid_json": 1}
     p = run("parse", str(data), *SETUP, "--jobs", jobs)
     assert p.returncode == 0, p.stderr
@@ -106,7 +106,7 @@ def test_a_line_over_the_limit_is_an_input_error_and_reading_goes_on(tmp_path: P
     long_line = b'{"prediction": "' + b"a" * 5000 + b'"}\n'
     data.write_bytes(LINES[0] + long_line + LINES[1])
     p = run("eval", str(data), *SETUP, "--json", "--max-line-bytes", "2000")
-    report = json.loads(p.stdout)
+    report = json.loads(p.stdout)["reports"][0]
     assert report["n"] == 2 and report["input_error_kinds"] == {"line_too_long": 1}
     assert report["input_error_samples"][0]["line"] == 2
 
@@ -196,10 +196,10 @@ def test_a_file_name_with_double_colon(tmp_path: Path) -> None:
     data.write_bytes(EXAMPLE.read_bytes())
     p = run("eval", str(data), *SETUP, "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["n"] == len(LINES)
+    assert json.loads(p.stdout)["reports"][0]["n"] == len(LINES)
     p = run("eval", f"{data}::lines", "--task", "masa-d1", "--design", "json", "-q", "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["design"] == "lines"
+    assert json.loads(p.stdout)["reports"][0]["design"] == "lines"
 
 
 # ---- 5. signals under --jobs: quick exit, the shell's status, no traceback, no orphan ---------
@@ -291,7 +291,7 @@ def test_field_paths_for_vllm_and_openai_batch_files(tmp_path: Path) -> None:
         p = run("eval", str(_nested(tmp_path, shape)), *SETUP, "--json",
                 "--prediction-field", path)
         assert p.returncode == 0, p.stderr
-        report = json.loads(p.stdout)
+        report = json.loads(p.stdout)["reports"][0]
         assert report["n"] == 6 and report["accuracy"] == plain.to_dict()["accuracy"]
 
 
@@ -299,10 +299,10 @@ def test_sample_index_and_strip(tmp_path: Path) -> None:
     plain = evaluate([json.loads(line) for line in LINES[:6]], "masa-d1", "lines")
     path = _nested(tmp_path, "samples")
     p = run("eval", str(path), *SETUP, "--json")
-    assert json.loads(p.stdout)["input_error_kinds"] == {"not_a_string": 6}
+    assert json.loads(p.stdout)["reports"][0]["input_error_kinds"] == {"not_a_string": 6}
     assert b"--sample-index" in run("parse", str(path), *SETUP).stdout
     p = run("eval", str(path), *SETUP, "--json", "--sample-index", "1", "--strip", "</s>")
-    report = json.loads(p.stdout)
+    report = json.loads(p.stdout)["reports"][0]
     assert report["n"] == 6 and report["codes"] == plain.to_dict()["codes"]
 
 
@@ -313,7 +313,7 @@ def test_gzip_input(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(EXAMPLE.read_bytes()))
     p = run("eval", str(path), *SETUP, "--json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["n"] == len(LINES)
+    assert json.loads(p.stdout)["reports"][0]["n"] == len(LINES)
     p = run("parse", str(path), *SETUP)
     assert len(p.stdout.splitlines()) == len(LINES)
 
@@ -337,9 +337,9 @@ def test_most_lines_unscored_warns_with_the_likely_cause(tmp_path: Path) -> None
     assert p.returncode == 0
     assert b"not JSON objects" in p.stdout.splitlines()[0]
     p = run("eval", str(data), *SETUP, "--json")
-    assert "JSON Lines" in json.loads(p.stdout)["warnings"][0]
+    assert "JSON Lines" in json.loads(p.stdout)["reports"][0]["warnings"][0]
     p = run("eval", str(EXAMPLE), *SETUP, "--prediction-field", "output", "--json")
     assert p.returncode == 1
-    assert "--prediction-field" in json.loads(p.stdout)["warnings"][0]
+    assert "--prediction-field" in json.loads(p.stdout)["reports"][0]["warnings"][0]
     p = run("eval", str(EXAMPLE), *SETUP)  # a good run: no warning
     assert p.returncode == 0 and not p.stdout.startswith(b"warning")

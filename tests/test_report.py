@@ -67,7 +67,7 @@ def test_samples_are_bounded():
         r.add_input_error(1000 + line, "blank_line", "blank line")
     d = r.to_dict()
     assert d["codes"]["extra_text"] == 100 and d["code_lines"]["extra_text"] == [1, 2, 3]
-    assert d["format_error_lines"] == [1, 2, 3]
+    assert d["format_error_lines"] == list(range(1, 101))  # every one (issue 11, item 10)
     assert d["input_errors"] == 100 and len(d["input_error_samples"]) == r.error_samples
     assert "... and 80 more" in render_text(r)
 
@@ -105,9 +105,10 @@ def test_to_dict_keys_in_their_published_order():
     # `sdeparse eval --json` prints this dict: the envelope and the scorer interleave as always
     assert list(empty().to_dict()) == [
         "file", "task", "design", "profile", "records", "n", "format_errors",
-        "format_error_rate", "format_error_lines", "codes", "code_severities", "code_lines",
-        "accuracy", "kappa",
-        "confusion", "per_class", "sentence_correct", "gold_errors", "gold_error_samples",
+        "format_error_rate", "coverage", "format_error_lines", "codes", "code_severities",
+        "code_lines", "accuracy", "kappa", "confusion", "per_class", "sentence_correct",
+        "format_error_as_wrong", "clean_hits", "clean_sentences", "gold_errors",
+        "gold_error_samples",
         "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
         "error_samples",
     ]  # fmt: skip
