@@ -317,30 +317,62 @@ def _check_names(grammar: Grammar, rename: Callable[[str, bool], str]) -> None:
             seen[new] = name
 
 
+_GBNF_SHORT = {"\\": "\\\\", '"': '\\"', "[": "\\[", "]": "\\]", "\n": "\\n", "\t": "\\t",
+               "\r": "\\r"}
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _gbnf_chars(codes: Iterable[int], in_class: bool) -> str:
+    r"""Characters inside a GBNF literal or class: themselves when plain, else an escape that
+    llama.cpp and xgrammar read alike (\\ \" \[ \] \n \t \r, else \xHH or \uHHHH); a hex
+    digit right after a numeric escape is escaped too, since xgrammar's \x reads on."""
+    out = []
+    numeric = False
+    for code in codes:
+        char = chr(code)
+        plain = char.isprintable() and (not char.isspace() or char == " ")
+        if in_class and char in "-^":
+            plain = False
+        if char in _GBNF_SHORT and (in_class or char not in "[]"):
+            out.append(_GBNF_SHORT[char])
+            numeric = False
+        elif plain and not (numeric and char in _HEX):
+            out.append(char)
+            numeric = False
+        else:
+            out.append(f"\\x{code:02X}" if code <= 0xFF else (
+                f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"))
+            numeric = True
+    return "".join(out)
+
+
 def _gbnf_char(code: int, in_class: bool) -> str:
-    """One character inside a GBNF literal or class: itself when plain, else an escape."""
-    char = chr(code)
-    if char.isalnum() or (char.isprintable() and not char.isspace() and code > 0x7F):
-        return char
-    if not in_class and char.isprintable() and char not in '"\\' and code < 0x80:
-        return char
-    if code <= 0xFF:
-        return f"\\x{code:02X}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04X}"
-    return f"\\U{code:08X}"
+    """One character inside a GBNF class (see `_gbnf_chars`)."""
+    return _gbnf_chars([code], in_class)
 
 
 def gbnf_literal(text: str) -> str:
     """A GBNF string literal of `text` (escapes for quotes, backslashes and control chars)."""
-    return '"' + "".join(_gbnf_char(ord(c), False) for c in text) + '"'
+    return '"' + _gbnf_chars(map(ord, text), False) + '"'
 
 
 def _gbnf_regex(pattern: str) -> str:
     """A Python regex (the canonical grammars' one terminal kind beside literals) in GBNF."""
 
     def items(parsed: Any) -> str:
-        return " ".join(filter(None, (one(op, av) for op, av in parsed))) or '""'
+        out: list[str] = []
+        run: list[str] = []  # consecutive literal characters, written as one literal
+        for op, av in parsed:
+            if op is _OPS.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                out.append(gbnf_literal("".join(run)))
+                run = []
+            out.append(one(op, av))
+        if run:
+            out.append(gbnf_literal("".join(run)))
+        return " ".join(out) or '""'
 
     def klass(members: list, negate: bool = False) -> str:
         out = []
