@@ -12,6 +12,7 @@ from .errors import (
     UnsupportedTaskError,
 )
 from .evaluation import evaluate, evaluate_file
+from .export import GRAMMAR_FORMATS, GrammarFormat, export_grammar
 from .parser import Parser, diagnose, parse
 from .profiles import PROFILES, Profile, ProfileError
 from .render import render
@@ -37,6 +38,8 @@ __all__ = [
     "BUILTIN_TASKS",
     "CODES",
     "EXTRACTION_CODES",
+    "GRAMMAR_FORMATS",
+    "GrammarFormat",
     "Code",
     "PROFILES",
     "Aspect",
@@ -64,6 +67,7 @@ __all__ = [
     "diagnose",
     "evaluate",
     "evaluate_file",
+    "export_grammar",
     "load_task",
     "parse",
     "render",

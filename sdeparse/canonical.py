@@ -114,9 +114,16 @@ def _generated_lines(task: Task, design: Design) -> list[str]:
     end = " _TERMINATOR" if ending else ""
     lines = [f"// ---- generated for task {task.name!r}, design {design.name} ----"]
     if design.omit_unmentioned:
-        lines.append(f"_answer: (_some_0{end})?" if end else "_answer: _some_0?")
-        lines += [f"_some_{k}: _subset{{item_{k}, _some_{k + 1}}}" for k in range(count - 1)]
-        lines.append(f"_some_{count - 1}: item_{count - 1}")
+        lines.append(f"_answer: (_some{end})?" if end else "_answer: _some?")
+        lines.append(
+            "_some: "
+            + " | ".join(
+                f"item_{k} _later_{k + 1}" if k + 1 < count else f"item_{k}" for k in range(count)
+            )
+        )
+        lines += [f"_later_{k}: _later{{item_{k}, _later_{k + 1}}}" for k in range(1, count - 1)]
+        if count > 1:
+            lines.append(f"_later_{count - 1}: (_SEP item_{count - 1})?")
     else:
         lines.append("_answer: " + " _SEP ".join(f"item_{k}" for k in range(count)) + end)
     shape = layout_for(design).canonical_item(design)

@@ -32,6 +32,7 @@ from .evaluation import (
     parse_file,
     stop_workers,
 )
+from .export import GRAMMAR_FORMATS, export_grammar
 from .info import describe_task, render_file, render_task
 from .profiles import PROFILES, get_profile
 from .render import check_design
@@ -231,7 +232,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-field", default="target", metavar="NAME", help="written here (default: target)"
     )
     re_.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+    _grammar_parser(commands)
     return parser
+
+
+# ---- grammar (issue 12): a design's canonical outputs as a grammar for constrained decoding ----
+
+
+def _grammar_parser(commands: Any) -> None:
+    gr = commands.add_parser(
+        "grammar",
+        help="print a grammar of the canonical outputs, for constrained decoding",
+        description="Print a grammar of exactly the outputs `render` writes for a task and "
+        "design: lark (llguidance's dialect; vLLM, llama.cpp), gbnf (llama.cpp, xgrammar), "
+        "regex (outlines, vLLM) or json-schema (JSON designs: one object per line).",
+    )
+    gr.add_argument("--task", required=True, help="a built-in task or a task file")
+    gr.add_argument("--design", required=True, help="the design the model was trained on")
+    gr.add_argument("--format", default="lark", choices=GRAMMAR_FORMATS, help="default: lark")
+    gr.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+
+
+def _run_grammar(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        text = export_grammar(args.task, args.design, args.format)
+    except SdeparseError as exc:
+        return _fail(str(exc), stderr)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            return _fail(f"{args.output}: {exc.strerror or exc}", stderr)
+        return 0
+    _write_text(stdout, text if text.endswith("\n") else text + "\n")
+    _flush(stdout)
+    return 0
 
 
 #: The most worker processes --jobs starts (each is a Python process with its own parser).
@@ -758,6 +794,7 @@ _COMMANDS = {
     "tasks": _run_tasks,
     "codes": _run_codes,
     "render": _run_render,
+    "grammar": _run_grammar,
 }
 
 
