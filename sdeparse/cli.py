@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# ---- grammar (issue 12): a design's canonical outputs as a grammar for constrained decoding ----
+# ---- grammar: a design's canonical outputs as a grammar for constrained decoding ----
 
 
 def _grammar_parser(commands: Any) -> None:
