@@ -51,6 +51,14 @@ _UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"{\x00", b"\x00{", b"[\x00", b"\x00[
 Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: A run of 19 digits: an integer orjson may read as a float (beyond 64 bits), which the
+#: standard library reads exactly; such lines take the standard path.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+try:  # orjson decodes a record in well under a microsecond, the standard library in several
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the fallback stays exact
+    _fast_loads = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,17 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     raw = raw.rstrip(b"\r\n")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
+    if _fast_loads is not None and _LONG_DIGITS.search(raw) is None:
+        # orjson accepts a subset of what json.loads accepts (no NaN, lone surrogates, infinite
+        # floats or deep nesting) and reads it identically; anything it rejects, and any line
+        # that is not an object, gets the standard path, which gives the verdict and reason.
+        try:
+            record = _fast_loads(raw)
+        except ValueError:
+            pass
+        else:
+            if type(record) is dict:
+                return record
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -244,6 +263,7 @@ def evaluate_chunk(
     """
     s = settings
     report = s.empty_report()
+    golds, gold_of = _gold_cache_for(s)
     if isinstance(chunk, Block):
         chunk = chunk.lines()
     for line, item in chunk:
@@ -257,13 +277,46 @@ def evaluate_chunk(
                 return report, (line, bad.reason)
             report.add_input_error(line, bad.kind, bad.reason)
             continue
-        gold = parse(target, s.task, s.design, "strict")
-        if gold.is_format_error:
-            report.add_gold_error(line, _gold_reason(gold))
+        truth, reason = golds.get(target) or gold_of(target)
+        if reason is not None:
+            report.add_gold_error(line, reason)
             continue
         result = parse(prediction, s.task, s.design, s.profile, source)
-        report.add(line, result, gold.extractions if s.task.is_extraction else gold.labels)
+        report.add(line, result, truth)
     return report, None
+
+
+#: How many distinct targets a process keeps parsed (targets repeat heavily: a test set's
+#: gold answers are few label maps); the cache is emptied whole when full, so it stays small.
+GOLD_CACHE_SIZE = 4096
+_gold_cache: tuple[object, dict[str, tuple[Any, str | None]]] = (None, {})
+
+
+def _gold_cache_for(settings: Settings) -> tuple[
+    dict[str, tuple[Any, str | None]], Callable[[str], tuple[Any, str | None]]
+]:
+    """The parsed-target cache of this (task, design) and the function that fills it: a target
+    maps to (gold labels or pairs, None), or (None, reason) when it does not parse cleanly."""
+    global _gold_cache
+    task, design = settings.task, settings.design
+    key = _gold_cache[0]
+    if not (isinstance(key, tuple) and key[0] is task and key[1] is design):
+        _gold_cache = ((task, design), {})  # by identity: a new setup starts a new cache
+    cache = _gold_cache[1]
+    extraction = task.is_extraction
+
+    def gold_of(target: str) -> tuple[Any, str | None]:
+        gold = parse(target, task, design, "strict")
+        if gold.is_format_error:
+            entry: tuple[Any, str | None] = (None, _gold_reason(gold))
+        else:
+            entry = (gold.extractions if extraction else gold.labels, None)
+        if len(cache) >= GOLD_CACHE_SIZE:
+            cache.clear()
+        cache[target] = entry
+        return entry
+
+    return cache, gold_of
 
 
 def parse_chunk(
