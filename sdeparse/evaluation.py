@@ -55,6 +55,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 #: standard library reads exactly; such lines take the standard path.
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
+_fast_loads: Callable[[bytes], Any] | None
 try:  # orjson decodes a record in well under a microsecond, the standard library in several
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; the fallback stays exact

@@ -162,10 +162,9 @@ class Report:
             self.format_errors += 1
             if len(self.format_error_lines) < self.samples:
                 self.format_error_lines.append(line)
-        if not result.diagnostics:  # most outputs: nothing to count but the labels
-            if result.kind is TaskKind.CLASSIFICATION:
-                self.scorer.add(gold, result.labels)
-                return
+        if not result.diagnostics and result.kind is TaskKind.CLASSIFICATION:
+            self.scorer.add(gold, result.labels)  # most outputs: nothing else to count
+            return
         worst: dict[str, Severity] = {}
         for diagnostic in result.diagnostics:
             seen = worst.get(diagnostic.code)
