@@ -238,3 +238,47 @@ def test_gold_cache_changes_nothing(monkeypatch):
     plain = evaluate(records, task, "natural").to_dict()
     assert cached == plain
     assert cached["gold_errors"] > 0
+
+
+# ---- the table of whole canonical texts ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def learned_parsers():
+    """Parsers whose fast path has learned its whole texts (on its first call here)."""
+    from sdeparse import fastpath
+
+    kept = fastpath.WHOLE_AFTER
+    fastpath.WHOLE_AFTER = 1
+    try:
+        built = {}
+        for name, task in TASKS.items():
+            for design in DESIGNS:
+                parser = Parser(task, design)
+                parser.parse("")
+                built[name, design.name] = parser
+        yield built
+    finally:
+        fastpath.WHOLE_AFTER = kept
+
+
+def test_whole_texts_are_learned(learned_parsers):
+    """masa-d1's Natural design has 4**6 canonical texts: after learning, each is one lookup."""
+    import inspect
+
+    parser = learned_parsers["masa-d1", "natural"]
+    whole = inspect.getclosurevars(parser._canonical).nonlocals["whole"]
+    assert len(whole) == 4**6
+    omit = learned_parsers["masa-d1", "natural+omit"]
+    assert len(inspect.getclosurevars(omit._canonical).nonlocals["whole"]) == 4**6
+
+
+@FEW
+@given(case=outputs())
+def test_learned_fast_path_equals_full_reading(learned_parsers, case):
+    task, design, text = case
+    parser = learned_parsers[task.name, design.name]
+    first = parser.parse(text)
+    assert first == _full(parser, text)
+    first.labels["x"] = "changed"  # a caller's edit does not reach the table
+    assert parser.parse(text) == _full(parser, text)
