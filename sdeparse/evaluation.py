@@ -384,6 +384,22 @@ _IN_WORKER: dict[ChunkFunc, Callable[[Chunk], tuple[Any, Any]]] = {
 }
 
 
+#: Outputs that make the parser build what it builds on first need (the pairs scanner, the
+#: JSON grammar, the unwrap stage's patterns): parsed once before forking workers.
+_WARM_UP = (
+    "食品评价：正面，，<think>x</think>",
+    '{"方面": "食品评价", "情感": "正面"',
+    "a: b\n**c**",
+)
+
+
+def _warm_up(settings: Settings) -> None:
+    """Parse a few deviating outputs in this process (results discarded; parsing is pure)."""
+    parser = parser_for(settings.task, settings.design, settings.profile)
+    for text in _WARM_UP:
+        parser.parse(text)
+
+
 def run_chunks(
     func: ChunkFunc,
     settings: Settings,
@@ -398,11 +414,14 @@ def run_chunks(
         for chunk in chunks:
             yield func(settings, chunk)
         return
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        _warm_up(settings)  # forked workers inherit the built readers instead of each building
     # A process pool that survives its workers being killed (multiprocessing.Pool can
     # deadlock in terminate() when a worker dies holding its task queue's lock).
     executor = ProcessPoolExecutor(
         jobs,
-        mp_context=multiprocessing.get_context(),
+        mp_context=context,
         initializer=_init_worker,
         initargs=(settings,),
     )
