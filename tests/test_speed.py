@@ -3,8 +3,9 @@ path gives.
 
 - the canonical fast path against the full reading (`Parser.diagnose`), on renderings, on
   every corruption operator's output and on two or three operators at once (`combine`);
-- the memos kept across outputs (the pairs reader's answers about words and fields, the task's
-  resolve_aspect / resolve_label answers): a warm memo gives the result a cold one gives;
+- the memos kept across outputs (the pairs reader's answers about words and fields, the JSON
+  reader's token shapes of plain objects, the task's resolve_aspect / resolve_label answers):
+  a warm memo gives the result a cold one gives;
 - record decoding with orjson against the standard library (NaN, long integers, infinite
   floats, lone surrogates, byte-order marks, deep nesting, invalid UTF-8);
 - the cache of parsed targets in eval against no cache.
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 import sdeparse
 from sdeparse import Design, evaluation
 from sdeparse.evaluation import BadInput, decode_line, evaluate
-from sdeparse.layouts import pairs
+from sdeparse.layouts import jsonl, pairs
 from sdeparse.parser import Parser
 from sdeparse.result import ParseResult
 from sdeparse.testing import CORRUPTIONS, combine
@@ -46,6 +47,7 @@ def _full(parser: Parser, text: str) -> ParseResult:
 def _forget() -> None:
     """Empty every memo kept across outputs."""
     pairs._memos.clear()
+    jsonl._SHAPES.clear()
     for task in TASKS.values():
         task._aspect_memo.clear()  # type: ignore[attr-defined]
         task._label_memo.clear()  # type: ignore[attr-defined]
@@ -130,6 +132,9 @@ def test_memos_stay_bounded():
 
     assert len(task._aspect_memo) <= task_module.MEMO_SIZE  # type: ignore[attr-defined]
     assert len(task._label_memo) <= task_module.MEMO_SIZE  # type: ignore[attr-defined]
+    for i in range(5000):
+        sdeparse.parse(f'{{"方面": "键{i}", "情感": "正面"}}', task, "json")
+    assert len(jsonl._SHAPES) <= jsonl._SHAPES_MAX
     long_value = "正面" * 500
     task.resolve_label(long_value, False)
     assert (long_value, False) not in task._label_memo  # type: ignore[attr-defined]
