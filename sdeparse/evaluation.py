@@ -51,9 +51,6 @@ _UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"{\x00", b"\x00{", b"[\x00", b"\x00[
 Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: A run of 19 digits: an integer orjson may read as a float (beyond 64 bits), which the
-#: standard library reads exactly; such lines take the standard path.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 _fast_loads: Callable[[bytes], Any] | None
 try:  # orjson decodes a record in well under a microsecond, the standard library in several
@@ -154,16 +151,18 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     raw = raw.rstrip(b"\r\n")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
-    if _fast_loads is not None and _LONG_DIGITS.search(raw) is None:
+    if _fast_loads is not None:
         # orjson accepts a subset of what json.loads accepts (no NaN, lone surrogates, infinite
-        # floats or deep nesting) and reads it identically; anything it rejects, and any line
-        # that is not an object, gets the standard path, which gives the verdict and reason.
+        # floats or deep nesting) and reads strings, booleans, null and integers of up to 64
+        # bits identically; anything it rejects, a line that is not an object and a record
+        # holding a float (orjson reads a longer integer as one) get the standard path, which
+        # gives the verdict and reason.
         try:
             record = _fast_loads(raw)
         except ValueError:
             pass
         else:
-            if type(record) is dict:
+            if type(record) is dict and not _holds_float(record):
                 return record
     try:
         text = raw.decode("utf-8")
@@ -183,6 +182,20 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise BadInput("not_an_object", f"a JSON {_json_kind(record)}, not an object")
     return record
+
+
+def _holds_float(record: dict[str, Any]) -> bool:
+    """Whether a decoded record holds a float anywhere (a walk over its values, no recursion)."""
+    stack: list[Any] = [record]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if type(node) is dict else node:
+            kind = type(value)
+            if kind is float:
+                return True
+            if kind is dict or kind is list:
+                stack.append(value)
+    return False
 
 
 def _json_kind(value: Any) -> str:
