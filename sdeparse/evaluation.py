@@ -52,6 +52,12 @@ Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+_fast_loads: Callable[[bytes], Any] | None
+try:  # orjson decodes a record in well under a microsecond, the standard library in several
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the fallback stays exact
+    _fast_loads = None
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -247,6 +253,19 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     raw = raw.rstrip(b"\r\n")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
+    if _fast_loads is not None:
+        # orjson accepts a subset of what json.loads accepts (no NaN, lone surrogates, infinite
+        # floats or deep nesting) and reads strings, booleans, null and integers of up to 64
+        # bits identically; anything it rejects, a line that is not an object and a record
+        # holding a float (orjson reads a longer integer as one) get the standard path, which
+        # gives the verdict and reason.
+        try:
+            record = _fast_loads(raw)
+        except ValueError:
+            pass
+        else:
+            if type(record) is dict and not _holds_float(record):
+                return record
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -265,6 +284,20 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise BadInput("not_an_object", f"a JSON {_json_kind(record)}, not an object")
     return record
+
+
+def _holds_float(record: dict[str, Any]) -> bool:
+    """Whether a decoded record holds a float anywhere (a walk over its values, no recursion)."""
+    stack: list[Any] = [record]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if type(node) is dict else node:
+            kind = type(value)
+            if kind is float:
+                return True
+            if kind is dict or kind is list:
+                stack.append(value)
+    return False
 
 
 def _json_kind(value: Any) -> str:
@@ -346,6 +379,7 @@ def evaluate_chunk(
     """
     s = settings
     report = s.empty_report()
+    golds, gold_of = _gold_cache_for(s)
     if isinstance(chunk, Block):
         chunk = chunk.lines()
     for line, item in chunk:
@@ -359,15 +393,14 @@ def evaluate_chunk(
                 return report, (line, bad.reason)
             report.add_input_error(line, bad.kind, bad.reason)
             continue
-        gold_value: Any = None
+        truth: Any = None
         if target is not None:
-            gold = parse(target, s.task, s.design, "strict")
-            if gold.is_format_error:
-                report.add_gold_error(line, _gold_reason(gold))
+            truth, reason = golds.get(target) or gold_of(target)
+            if reason is not None:
+                report.add_gold_error(line, reason)
                 continue
-            gold_value = gold.extractions if s.task.is_extraction else gold.labels
         result = parse(prediction, s.task, s.design, s.profile, source)
-        report.add(line, result, gold_value)
+        report.add(line, result, truth)
         if s.keep_errors and result.is_format_error:
             entry: dict[str, Any] = {"line": line, "prediction": prediction}
             if target is not None:
@@ -375,6 +408,39 @@ def evaluate_chunk(
             entry["parsed"] = result.to_dict()
             report.error_records.append(entry)
     return report, None
+
+
+#: How many distinct targets a process keeps parsed (targets repeat heavily: a test set's
+#: gold answers are few label maps); the cache is emptied whole when full, so it stays small.
+GOLD_CACHE_SIZE = 4096
+_gold_cache: tuple[object, dict[str, tuple[Any, str | None]]] = (None, {})
+
+
+def _gold_cache_for(settings: Settings) -> tuple[
+    dict[str, tuple[Any, str | None]], Callable[[str], tuple[Any, str | None]]
+]:
+    """The parsed-target cache of this (task, design) and the function that fills it: a target
+    maps to (gold labels or pairs, None), or (None, reason) when it does not parse cleanly."""
+    global _gold_cache
+    task, design = settings.task, settings.design
+    key = _gold_cache[0]
+    if not (isinstance(key, tuple) and key[0] is task and key[1] is design):
+        _gold_cache = ((task, design), {})  # by identity: a new setup starts a new cache
+    cache = _gold_cache[1]
+    extraction = task.is_extraction
+
+    def gold_of(target: str) -> tuple[Any, str | None]:
+        gold = parse(target, task, design, "strict")
+        if gold.is_format_error:
+            entry: tuple[Any, str | None] = (None, _gold_reason(gold))
+        else:
+            entry = (gold.extractions if extraction else gold.labels, None)
+        if len(cache) >= GOLD_CACHE_SIZE:
+            cache.clear()
+        cache[target] = entry
+        return entry
+
+    return cache, gold_of
 
 
 def parse_chunk(
@@ -462,6 +528,22 @@ _IN_WORKER: dict[ChunkFunc, Callable[[Chunk], tuple[Any, Any]]] = {
 }
 
 
+#: Outputs that make the parser build what it builds on first need (the pairs scanner, the
+#: JSON grammar, the unwrap stage's patterns): parsed once before forking workers.
+_WARM_UP = (
+    "食品评价：正面，，<think>x</think>",
+    '{"方面": "食品评价", "情感": "正面"',
+    "a: b\n**c**",
+)
+
+
+def _warm_up(settings: Settings) -> None:
+    """Parse a few deviating outputs in this process (results discarded; parsing is pure)."""
+    parser = parser_for(settings.task, settings.design, settings.profile)
+    for text in _WARM_UP:
+        parser.parse(text)
+
+
 def run_chunks(
     func: ChunkFunc,
     settings: Settings,
@@ -476,11 +558,14 @@ def run_chunks(
         for chunk in chunks:
             yield func(settings, chunk)
         return
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        _warm_up(settings)  # forked workers inherit the built readers instead of each building
     # A process pool that survives its workers being killed (multiprocessing.Pool can
     # deadlock in terminate() when a worker dies holding its task queue's lock).
     executor = ProcessPoolExecutor(
         jobs,
-        mp_context=multiprocessing.get_context(),
+        mp_context=context,
         initializer=_init_worker,
         initargs=(settings,),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import product
 
 from .design import Design, Format
 from .layouts.base import Layout
@@ -74,8 +75,75 @@ def _build_table_reader(task: Task, design: Design, layout: Layout) -> Reader | 
         tables.append(table)
     cut = len(ending)
     placeholder = task.placeholder
+    reader = _table_reader(tables, names, joiner, ending, cut, placeholder, design.omit_unmentioned)
+    return _learning_whole_texts(
+        reader, tables, names, joiner, ending, placeholder, design.omit_unmentioned
+    )
 
-    if not design.omit_unmentioned:
+
+#: A table reader learns every canonical text whole after this many calls (a run that parses
+#: thousands of outputs), when there are at most `WHOLE_MAX` of them: a canonical output then
+#: costs one dict lookup. Texts it does not know go to the item-by-item reader, as before.
+WHOLE_AFTER = 1000
+WHOLE_MAX = 5000
+
+
+def _learning_whole_texts(
+    reader: Reader,
+    tables: list[dict[str, tuple[str, str]]],
+    names: tuple[str, ...],
+    joiner: str,
+    ending: str,
+    placeholder: str,
+    omit: bool,
+) -> Reader:
+    """`reader`, with a table of whole canonical texts built on its `WHOLE_AFTER`th call.
+    Every entry is checked against `reader` when built, so the table answers exactly as the
+    reader does."""
+    choices = [list(table.items()) for table in tables]
+    count = 1
+    for options in choices:
+        count *= len(options) + (1 if omit else 0)
+    if count > WHOLE_MAX:
+        return reader
+    whole: dict[str, dict[str, str]] | None = None
+    calls = 0
+
+    def build() -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        options = [([None] if omit else []) + opts for opts in choices]
+        for picked in product(*options):
+            items = [item for item in picked if item is not None]
+            text = joiner.join(item for item, _ in items) + ending if items else ""
+            read = reader(text)
+            if read is not None and not read[1]:  # the reader's own answer, checked
+                found[text] = read[0]
+        return found
+
+    def read(text: str):
+        nonlocal whole, calls
+        if whole is not None:
+            hit = whole.get(text)
+            return (hit.copy(), {}) if hit is not None else reader(text)
+        calls += 1
+        if calls >= WHOLE_AFTER:
+            whole = build()
+        return reader(text)
+
+    return read
+
+
+def _table_reader(
+    tables: list[dict[str, tuple[str, str]]],
+    names: tuple[str, ...],
+    joiner: str,
+    ending: str,
+    cut: int,
+    placeholder: str,
+    omit: bool,
+) -> Reader:
+    """The item-by-item reader: split at the joiner, look each piece up."""
+    if not omit:
         count = len(names)
 
         def read_all(text: str):

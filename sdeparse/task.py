@@ -161,6 +161,21 @@ class LabelHow(Enum):
     TEMPLATE = "template"
 
 
+#: The most answers a task remembers per question, and the longest text it remembers one for
+#: (a long value is rare and would hold memory).
+MEMO_SIZE = 4096
+MEMO_TEXT = 256
+
+
+def _remember(memo: dict[Any, Any], key: Any, answer: Any, size: int | None = None) -> None:
+    """Keep `answer` for `key` unless the text is long; the memo is emptied whole when full."""
+    if (len(key) if size is None else size) > MEMO_TEXT:
+        return
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = answer
+
+
 @dataclass(frozen=True)
 class AspectMatch:
     """Which aspects a key named and how."""
@@ -243,6 +258,10 @@ class Task:
             compile_template(self.template_pattern),
         )
         object.__setattr__(self, "_mentions", _Spellings.of_labels(self.labels))
+        # Answers of resolve_aspect / resolve_label by their arguments (both are pure): a few
+        # keys and values make up most outputs. Bounded (see `_remember`).
+        object.__setattr__(self, "_aspect_memo", {})
+        object.__setattr__(self, "_label_memo", {})
         object.__setattr__(
             self,
             "_aspect_spellings",
@@ -345,6 +364,14 @@ class Task:
 
     def resolve_aspect(self, key: str) -> AspectMatch:
         """Which aspects a predicted key names, and how it matched."""
+        memo = self._aspect_memo  # type: ignore[attr-defined]
+        found = memo.get(key)
+        if found is None:
+            found = self._resolve_aspect(key)
+            _remember(memo, key, found)
+        return found
+
+    def _resolve_aspect(self, key: str) -> AspectMatch:
         key = key.strip()
         exact = self._exact_aspects.get(key)
         if exact is not None:
@@ -375,6 +402,15 @@ class Task:
         value naming two labels is ambiguous; one that negates, questions, hedges or contrasts
         its label (a cue outside the label's own spelling) is `LabelHow.UNASSERTED`.
         """
+        memo = self._label_memo  # type: ignore[attr-defined]
+        key = (value, numeric)
+        found = memo.get(key)
+        if found is None:
+            found = self._resolve_label(value, numeric)
+            _remember(memo, key, found, len(value))
+        return found
+
+    def _resolve_label(self, value: str, numeric: bool) -> LabelMatch:
         value = value.strip()
         if not value:
             return LabelMatch(None, LabelHow.EMPTY)

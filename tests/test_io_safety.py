@@ -214,7 +214,7 @@ def test_signals_under_jobs(tmp_path: Path, command: str, signal_name: str, stat
     import time
 
     data = tmp_path / "big.jsonl"
-    data.write_bytes(EXAMPLE.read_bytes() * 400)
+    data.write_bytes(EXAMPLE.read_bytes() * 1000)  # 50,000 lines: never done before the signal
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "sdeparse", command, str(data), *SETUP, "--jobs", "2",

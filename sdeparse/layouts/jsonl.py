@@ -837,21 +837,44 @@ def _scanner() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(line, re.MULTILINE), re.compile(each)
 
 
-def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
-    """The tokens of a plain-object line the scanner matched, as the lexer would give them."""
+#: The token shapes of plain-object lines by their text from { to } (positions relative to
+#: the {): answers repeat a few objects, so most lines are one lookup. Bounded.
+_SHAPES: dict[str, tuple[tuple[str, str, int, int], ...]] = {}
+_SHAPES_MAX = 4096
+_SHAPE_TEXT_MAX = 512
+
+
+def _line_shape(body: str) -> tuple[tuple[str, str, int, int], ...]:
+    """The tokens of one plain object `body` ({ to } inclusive) as (type, text, start, end)."""
     _, each = _scanner()
-    lb, rb = match.start("lb"), match.start("rb")
-    tokens = [_Tok("LBRACE", "{", lb, lb + 1)]
-    for m in each.finditer(text, lb + 1, rb):
+    rb = len(body) - 1
+    tokens = [("LBRACE", "{", 0, 1)]
+    for m in each.finditer(body, 1, rb):
         comma, key, colon, value = m.group(1, 2, 3, 4)
         if comma is not None:
-            tokens.append(_Tok("COMMA", comma, m.start(1), m.end(1)))
-        tokens.append(_Tok("KEY_STRING", key, m.start(2), m.end(2)))
-        tokens.append(_Tok("COLON", colon, m.start(3), m.end(3)))
+            tokens.append(("COMMA", comma, *m.span(1)))
+        tokens.append(("KEY_STRING", key, *m.span(2)))
+        tokens.append(("COLON", colon, *m.span(3)))
         kind = "STRING" if value[0] == '"' else "NUMBER"
-        tokens.append(_Tok(kind, value, m.start(4), m.end(4)))
-    tokens.append(_Tok("RBRACE", "}", rb, rb + 1))
-    return tokens
+        tokens.append((kind, value, *m.span(4)))
+    tokens.append(("RBRACE", "}", rb, rb + 1))
+    return tuple(tokens)
+
+
+def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
+    """The tokens of a plain-object line the scanner matched, as the lexer would give them.
+    The member regex sees only the text between the braces (the bounds of its search), so the
+    tokens of an object depend on its own text alone and are shifted to where it stands."""
+    lb, rb = match.start("lb"), match.start("rb")
+    body = text[lb : rb + 1]
+    shape = _SHAPES.get(body)
+    if shape is None:
+        shape = _line_shape(body)
+        if len(body) <= _SHAPE_TEXT_MAX:
+            if len(_SHAPES) >= _SHAPES_MAX:
+                _SHAPES.clear()
+            _SHAPES[body] = shape
+    return [_Tok(kind, value, lb + start, lb + end) for kind, value, start, end in shape]
 
 
 #: The token types of a simple object line, one character each (others: "x"), and the

@@ -276,6 +276,54 @@ def scanner(fmt: str, marks: Marks = Marks()) -> Scanner | None:
 # ---- the reader ------------------------------------------------------------------------------
 
 
+class _Memo:
+    """What a reader learns about words, fields and keys of one vocabulary, kept across
+    outputs. Bounded: emptied after a read once it holds more than `_MEMO_LIMIT` answers."""
+
+    __slots__ = ("vocabulary", "words", "proses", "joins", "merges", "patterns", "anchors")
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary  # kept, so that its id is not reused while cached
+        self.words: dict[str, tuple[bool, str | None, bool, bool, bool]] = {}
+        self.proses: dict[str, tuple[int, int, int] | None] = {}
+        self.joins: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
+        self.merges: dict[str, tuple[int, int, int, int] | None] = {}
+        spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
+        self.patterns = prose_patterns(tuple(spellings))
+        self.anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
+
+    def size(self) -> int:
+        return (
+            len(self.words) + len(self.proses) + len(self.merges) + sum(map(len, self.joins))
+        )
+
+    def trim(self) -> None:
+        """Forget everything once the memo outgrows its bound (memory stays flat)."""
+        if self.size() > _MEMO_LIMIT:
+            self.words.clear()
+            self.proses.clear()
+            self.merges.clear()
+            for cache in self.joins:
+                cache.clear()
+
+
+#: The most answers a memo keeps between outputs, and the most vocabularies memoized.
+_MEMO_LIMIT = 20_000
+_MEMO_VOCABULARIES = 32
+_memos: dict[int, _Memo] = {}
+
+
+def _memo_for(vocabulary: Vocabulary) -> _Memo:
+    """The memo of one vocabulary (by identity), made on first use; the oldest is dropped
+    when more than `_MEMO_VOCABULARIES` are kept."""
+    memo = _memos.get(id(vocabulary))
+    if memo is None or memo.vocabulary is not vocabulary:
+        if len(_memos) >= _MEMO_VOCABULARIES:
+            del _memos[next(iter(_memos))]
+        memo = _memos[id(vocabulary)] = _Memo(vocabulary)
+    return memo
+
+
 def _span(token: Token) -> Span:
     return (str(token), token.start_pos or 0, token.end_pos or 0)
 
@@ -312,16 +360,19 @@ class PairsReader(Transformer):
         #: Indices of the first and last pieces that look like pairs (set by ``read``).
         self.first_item = 0
         self.last_item = -1
+        # The answers of `_word`, `_prose`, `_joins` and `_merged` depend on the vocabulary
+        # alone, so they are kept across outputs (`_Memo`): answers repeat a few keys, labels
+        # and words, and a deviating output then mostly costs lookups.
+        memo = _memo_for(vocabulary)
         #: `_word`'s answers, by word.
-        self._words: dict[str, tuple[bool, str | None, bool, bool, bool]] = {}
+        self._words = memo.words
         #: `_prose`'s answers, by word; `_joins`' answers by field, for each place of it;
         #: `_merged`'s answers, by key.
-        self._proses: dict[str, tuple[int, int, int] | None] = {}
-        self._join_cache: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
-        self._merges: dict[str, tuple[int, int, int, int] | None] = {}
-        spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
-        self._patterns = prose_patterns(tuple(spellings))
-        self._anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
+        self._proses = memo.proses
+        self._join_cache = memo.joins
+        self._merges = memo.merges
+        self._patterns = memo.patterns
+        self._anchors = memo.anchors
 
     # ---- pieces, bottom-up: one method per rule ------------------------------------------
     def key(self, children: list[Token]) -> Span | None:
@@ -1029,9 +1080,12 @@ def read_pairs(
     `engine` "lark", by lark's parse of the tolerant grammar (the same result, slower)."""
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
-    with _no_gc(len(text)):
-        scan = scanner(fmt, marks) if engine == "scanner" else None
-        children = scan.children(text) if scan is not None else None
-        if children is None:
-            return reader.transform(pairs_parser(fmt, marks).parse(text))
-        return reader.read(children)
+    try:
+        with _no_gc(len(text)):
+            scan = scanner(fmt, marks) if engine == "scanner" else None
+            children = scan.children(text) if scan is not None else None
+            if children is None:
+                return reader.transform(pairs_parser(fmt, marks).parse(text))
+            return reader.read(children)
+    finally:
+        _memo_for(vocabulary).trim()

@@ -1,0 +1,289 @@
+"""Differential tests of the speed shortcuts ("Speed v2"): each gives exactly what the plain
+path gives.
+
+- the canonical fast path against the full reading (`Parser.diagnose`), on renderings, on
+  every corruption operator's output and on two or three operators at once (`combine`);
+- the memos kept across outputs (the pairs reader's answers about words and fields, the JSON
+  reader's token shapes of plain objects, the task's resolve_aspect / resolve_label answers):
+  a warm memo gives the result a cold one gives;
+- record decoding with orjson against the standard library (NaN, long integers, infinite
+  floats, lone surrogates, byte-order marks, deep nesting, invalid UTF-8);
+- the cache of parsed targets in eval against no cache.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sdeparse
+from sdeparse import Design, evaluation
+from sdeparse.evaluation import BadInput, decode_line, evaluate
+from sdeparse.layouts import jsonl, pairs
+from sdeparse.parser import Parser
+from sdeparse.result import ParseResult
+from sdeparse.testing import CORRUPTIONS, combine
+
+TASKS = {name: sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS}
+DESIGNS = Design.all()
+DESCRIPTION = st.text(alphabet=st.sampled_from('味道不错好 "\\\n😀ab,:'), max_size=8)
+FEW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _full(parser: Parser, text: str) -> ParseResult:
+    """The result of the full reading alone (no fast path), as `Parser.parse` assembles it
+    under strict."""
+    prediction, diagnostics = parser.diagnose(text)
+    is_error = any(d.severity is not sdeparse.Severity.INFO for d in diagnostics)
+    return ParseResult(
+        prediction.labels, diagnostics, is_error, parser.profile.name, prediction.descriptions
+    )
+
+
+def _forget() -> None:
+    """Empty every memo kept across outputs."""
+    pairs._memos.clear()
+    jsonl._SHAPES.clear()
+    for task in TASKS.values():
+        task._aspect_memo.clear()  # type: ignore[attr-defined]
+        task._label_memo.clear()  # type: ignore[attr-defined]
+
+
+@st.composite
+def outputs(draw) -> tuple[sdeparse.Task, Design, str]:
+    """A task, a design and a rendering, left alone, with one operator applied, or with two
+    or three (`combine`)."""
+    task = TASKS[draw(st.sampled_from(sorted(TASKS)))]
+    design = draw(st.sampled_from(DESIGNS))
+    labels = draw(
+        st.fixed_dictionaries({a: st.sampled_from(task.label_names) for a in task.aspect_names})
+    )
+    descriptions = (
+        {a: draw(DESCRIPTION) for a in task.aspect_names} if design.has_description else {}
+    )
+    text = sdeparse.render(labels, task, design, descriptions)
+    how = draw(st.sampled_from(("canonical", "one", "combined")))
+    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    if how == "one":
+        op = CORRUPTIONS[draw(st.sampled_from(sorted(CORRUPTIONS)))]
+        if op.applies_to(design):
+            text = op.apply(text, task, design, rng) or text
+    elif how == "combined":
+        out = combine(text, task, design, rng, draw(st.sampled_from((2, 3))))
+        if out is not None:
+            text = out.text
+    return task, design, text
+
+
+@FEW
+@given(outputs())
+def test_fast_path_equals_full_reading(case):
+    task, design, text = case
+    parser = Parser(task, design)
+    assert parser.parse(text) == _full(parser, text)
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_every_operator_fast_equals_full_and_warm_equals_cold(name):
+    """Every operator's output, for every design it applies to: the fast path and the full
+    reading agree, and a warm memo (after many other outputs) gives what a cold one gives."""
+    op = CORRUPTIONS[name]
+    task = TASKS["masa-d1"]
+    rng = random.Random(name)
+    for design in DESIGNS:
+        if not op.applies_to(design):
+            continue
+        parser = Parser(task, design)
+        for _ in range(3):
+            labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
+            descriptions = {a: "味道不错" for a in task.aspect_names}
+            text = op.apply(sdeparse.render(labels, task, design, descriptions), task, design, rng)
+            if text is None:
+                continue
+            warm = parser.parse(text)
+            assert warm == _full(parser, text), (design.name, text)
+            _forget()
+            assert parser.parse(text) == warm, (design.name, text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(outputs(), min_size=2, max_size=12))
+def test_memos_change_nothing(cases):
+    """A sequence parsed with memos kept across outputs equals each output parsed cold."""
+    warm = [sdeparse.parse(text, task, design) for task, design, text in cases]
+    cold = []
+    for task, design, text in cases:
+        _forget()
+        cold.append(sdeparse.parse(text, task, design))
+    assert warm == cold
+
+
+def test_memos_stay_bounded():
+    """Many distinct keys and values: the memos never hold more than their bounds."""
+    task = TASKS["masa-d1"]
+    for i in range(3000):
+        sdeparse.parse(f"键{i}：值{i}，键{i}x：正面{i}。", task, "natural")
+    assert all(m.size() <= pairs._MEMO_LIMIT for m in pairs._memos.values())
+    from sdeparse import task as task_module
+
+    assert len(task._aspect_memo) <= task_module.MEMO_SIZE  # type: ignore[attr-defined]
+    assert len(task._label_memo) <= task_module.MEMO_SIZE  # type: ignore[attr-defined]
+    for i in range(5000):
+        sdeparse.parse(f'{{"方面": "键{i}", "情感": "正面"}}', task, "json")
+    assert len(jsonl._SHAPES) <= jsonl._SHAPES_MAX
+    long_value = "正面" * 500
+    task.resolve_label(long_value, False)
+    assert (long_value, False) not in task._label_memo  # type: ignore[attr-defined]
+
+
+# ---- record decoding: orjson and the standard library agree ------------------------------
+
+
+def _decoded(raw: bytes, fast: bool) -> object:
+    """decode_line's answer with orjson (`fast`) or with the standard library alone."""
+    assert evaluation._fast_loads is not None, "orjson is a dependency"
+    kept = evaluation._fast_loads
+    if not fast:
+        evaluation._fast_loads = None
+    try:
+        return ("ok", decode_line(raw))
+    except BadInput as bad:
+        return ("bad", bad.kind, bad.reason)
+    finally:
+        evaluation._fast_loads = kept
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, NaN included, and the same types (an int stays an int)."""
+    return json.dumps(a, default=repr) == json.dumps(b, default=repr) and repr(a) == repr(b)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+SPECIAL_LINES = [
+    b'{"a": NaN, "b": Infinity, "c": -Infinity}',
+    b'{"a": 1e400}',
+    b'{"a": 123456789012345678901234567890}',
+    b'{"a": -9223372036854775809}',
+    b'{"a": 18446744073709551616}',
+    b'{"a": "\\ud800"}',
+    b'{"a": "\\udc00\\ud800"}',
+    b"\xef\xbb\xbf" + b'{"a": 1}',
+    b'{"a": 1}\r\n',
+    b'{"a": "\xff"}',
+    b'{"a": "\x01"}',
+    b"[1, 2]",
+    b'"text"',
+    b"  ",
+    b"",
+    b'{"a": 1} x',
+    b'{"a":1,"a":2}',
+    b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+    b'{"a": ' + b"[" * 900 + b"]" * 900 + b"}",
+    b'{"a": 1' + b"0" * 5000 + b"}",
+    b'{"a": 0.1, "b": -0.0, "c": 5e-324, "d": 1.7976931348623157e308}',
+]
+
+
+@pytest.mark.parametrize("raw", SPECIAL_LINES, ids=range(len(SPECIAL_LINES)))
+def test_decode_line_special_cases_agree(raw):
+    assert _same(_decoded(raw, True), _decoded(raw, False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4))
+def test_decode_line_agrees_on_records(record):
+    raw = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    assert _same(_decoded(raw, True), _decoded(raw, False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=40) | st.text(max_size=30).map(lambda t: t.encode("utf-8", "surrogatepass"))
+)
+def test_decode_line_agrees_on_any_bytes(raw):
+    assert _same(_decoded(raw, True), _decoded(raw, False))
+
+
+# ---- eval: the cache of parsed targets ---------------------------------------------------
+
+
+def test_gold_cache_changes_nothing(monkeypatch):
+    """Records whose targets repeat (one not clean): the report equals the one made with a
+    cache of one entry, emptied at every new target."""
+    task = TASKS["masa-d1"]
+    rng = random.Random(3)
+    targets = [
+        sdeparse.render(
+            {a: rng.choice(task.label_names) for a in task.aspect_names}, task, "natural"
+        )
+        for _ in range(5)
+    ] + ["食品评价：好吃"]
+    records = []
+    for _ in range(200):
+        target = rng.choice(targets)
+        records.append({"target": target, "prediction": rng.choice(targets + ["乱码"])})
+    cached = evaluate(records, task, "natural").to_dict()
+    monkeypatch.setattr(evaluation, "GOLD_CACHE_SIZE", 1)
+    monkeypatch.setattr(evaluation, "_gold_cache", (None, {}))
+    plain = evaluate(records, task, "natural").to_dict()
+    assert cached == plain
+    assert cached["gold_errors"] > 0
+
+
+# ---- the table of whole canonical texts ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def learned_parsers():
+    """Parsers whose fast path has learned its whole texts (on its first call here)."""
+    from sdeparse import fastpath
+
+    kept = fastpath.WHOLE_AFTER
+    fastpath.WHOLE_AFTER = 1
+    try:
+        built = {}
+        for name, task in TASKS.items():
+            for design in DESIGNS:
+                parser = Parser(task, design)
+                parser.parse("")
+                built[name, design.name] = parser
+        yield built
+    finally:
+        fastpath.WHOLE_AFTER = kept
+
+
+def test_whole_texts_are_learned(learned_parsers):
+    """masa-d1's Natural design has 4**6 canonical texts: after learning, each is one lookup."""
+    import inspect
+
+    parser = learned_parsers["masa-d1", "natural"]
+    whole = inspect.getclosurevars(parser._canonical).nonlocals["whole"]
+    assert len(whole) == 4**6
+    omit = learned_parsers["masa-d1", "natural+omit"]
+    assert len(inspect.getclosurevars(omit._canonical).nonlocals["whole"]) == 4**6
+
+
+@FEW
+@given(case=outputs())
+def test_learned_fast_path_equals_full_reading(learned_parsers, case):
+    task, design, text = case
+    parser = learned_parsers[task.name, design.name]
+    first = parser.parse(text)
+    assert first == _full(parser, text)
+    first.labels["x"] = "changed"  # a caller's edit does not reach the table
+    assert parser.parse(text) == _full(parser, text)
