@@ -246,6 +246,9 @@ class Task:
             for syn in lab.synonyms:
                 synonyms.setdefault(syn.casefold(), lab.name)
         object.__setattr__(self, "_synonyms", synonyms)
+        spellings = (*synonyms, *self._label_by_name, *self._label_by_code)
+        # no value longer than every spelling is one (casefold never shortens a text)
+        object.__setattr__(self, "_longest_label", max(map(len, spellings), default=0))
         contains = tuple(
             (sub.casefold(), lab.name)
             for lab in self.labels
@@ -439,6 +442,8 @@ class Task:
 
     def _exact_label(self, value: str, numeric: bool) -> LabelMatch | None:
         """The label a whole value spells: its code, its name, or a synonym in any case."""
+        if len(value) > self._longest_label:  # type: ignore[attr-defined]
+            return None
         code_label = self._label_by_code.get(value)
         if code_label is not None:
             return LabelMatch(

@@ -87,6 +87,9 @@ _TRIGGER = re.compile(
     r"|^[ \t]*(?:[-*+][ \t]|[•·]|\d{1,3}[.．)）、]|[(（]\d|#)|\*|__|`|\|",
     re.IGNORECASE | re.MULTILINE,
 )
+#: a character class every trigger match contains, searched first: a C-speed scan without the
+#: per-line anchor (10 MB of line breaks: 10 ms instead of 300 ms per search)
+_MAYBE = re.compile(r"[<\[*_`|#•·(（+\-]|\d[.．)）、]")
 _SPACE = " \t\r\n"
 
 #: what a markdown line mark is called in messages
@@ -185,7 +188,7 @@ class _Edits:
 def unwrap(text: str, task: Task, design: Design, vocabulary: Vocabulary) -> Unwrapped | None:
     """The text without its chat wrapper and markdown decoration, or None when there is none
     (then the output is read exactly as before)."""
-    if _TRIGGER.search(text) is None:
+    if _MAYBE.search(text) is None or _TRIGGER.search(text) is None:
         return None
     found = _Edits()
     strings = _json_strings(text)

@@ -375,3 +375,13 @@ def test_masa_keeps_the_scripts_own_rules():
     # no spaces stripped for MASA: a space before a numeric code still drops the pair
     result = sdeparse.parse("食品评价： 1，价格水平：-1。", D1, "natural+numeric", profile="paper")
     assert result.labels == full(D1, 价格水平="负面") and result.is_format_error
+
+
+@pytest.mark.parametrize("design", ["json", "cot", "rcot", "json+numeric"])
+def test_deep_nesting_never_crashes_the_paper_reader(design):
+    """A JSON line nested 200,000 deep made the C decoder raise RecursionError (the long
+    outputs benchmark found it): it is a line the script could not read, a format error."""
+    for text in ('{"方面": "食品评价", "情感": ' + "[" * 200_000, '{"a":' * 200_000):
+        result = sdeparse.parse(text, "masa-d1", design, "paper")
+        assert result.is_format_error
+        assert set(result.labels.values()) == {"未提及"}

@@ -67,6 +67,9 @@ def _pair_rules(text: str, task: Task, design: Design) -> tuple[dict[str, str], 
     pairs: dict[str, str] = {}
     spaced = paper_rules_of(task).spaced
     for piece in pieces:
+        if not piece:  # an empty piece: no colon (10 MB of separators are 10M of these)
+            error = True
+            continue
         parts = piece.split(colon)
         if len(parts) < 2:
             error = True
@@ -175,7 +178,7 @@ def _dict_literal(line: str) -> dict | None:
     if "\\" not in stripped:
         try:
             value = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting: the syntax tree says no too
             value = None
         if isinstance(value, dict) and all(map(_plain, value.values())):
             return value
