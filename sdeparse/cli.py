@@ -581,6 +581,14 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         target_field=args.target_field,
         targets=targets,
     )
+    return _write_lines(lines, args, stdout, stderr)
+
+
+def _write_lines(
+    lines: Iterator[bytes], args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+) -> int:
+    """Write JSON Lines made while reading args.file: to args.output (replaced whole at the
+    end) or standard output; the exit status (a bad input line under --strict-input: 1)."""
     try:
         if args.output:
             _write_replacing(args.output, lines)
@@ -773,19 +781,7 @@ def _run_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     lines = render_file(
         args.file, task, design, args.labels_field, args.descriptions_field, args.target_field
     )
-    try:
-        if args.output:
-            _write_replacing(args.output, lines)
-        else:
-            for line in lines:
-                _write_bytes(stdout, line)
-            _flush(stdout)
-    except InputError as exc:
-        print(f"sdeparse: bad input: {exc}", file=stderr)
-        return 1
-    except OSError as exc:
-        return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}", stderr)
-    return 0
+    return _write_lines(lines, args, stdout, stderr)
 
 
 _COMMANDS = {
