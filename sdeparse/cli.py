@@ -447,15 +447,8 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                         args.task,
                         design,
                         args.profile,
-                        prediction_field=args.prediction_field,
+                        **_reading(args),
                         target_field=args.target_field,
-                        strict_input=args.strict_input,
-                        jobs=args.jobs,
-                        progress=_show_progress(args),
-                        input_field=args.input_field,
-                        max_line_bytes=args.max_line_bytes,
-                        strip=args.strip,
-                        sample_index=args.sample_index,
                         predictions_only=args.predictions_only,
                         targets=targets,
                         errors_out=errors_out,
@@ -570,18 +563,25 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         args.task,
         args.design,
         args.profile,
-        prediction_field=args.prediction_field,
-        strict_input=args.strict_input,
-        jobs=args.jobs,
-        progress=_show_progress(args),
-        input_field=args.input_field,
-        max_line_bytes=args.max_line_bytes,
-        strip=args.strip,
-        sample_index=args.sample_index,
+        **_reading(args),
         target_field=args.target_field,
         targets=targets,
     )
     return _write_lines(lines, args, stdout, stderr)
+
+
+def _reading(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of reading records that eval and parse share."""
+    return {
+        "prediction_field": args.prediction_field,
+        "strict_input": args.strict_input,
+        "jobs": args.jobs,
+        "progress": _show_progress(args),
+        "input_field": args.input_field,
+        "max_line_bytes": args.max_line_bytes,
+        "strip": args.strip,
+        "sample_index": args.sample_index,
+    }
 
 
 def _write_lines(
