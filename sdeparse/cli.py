@@ -486,11 +486,12 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 @contextlib.contextmanager
 def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
     """A binary file that replaces `output` once the block ends without an error (written to
-    a temporary file beside it, then renamed); None when no output is asked for."""
+    a temporary file beside it, then renamed, so an interrupted or failed run leaves the old
+    file whole); None when no output is asked for."""
     if not output:
         yield None
         return
-    target = os.path.realpath(output)
+    target = os.path.realpath(output)  # a link is followed, not replaced
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", suffix=".part",
@@ -498,6 +499,7 @@ def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
         )
     except OSError as exc:
         raise OutputError(output, exc.strerror or str(exc)) from None
+    _TEMPORARY.add(temporary)  # a signal handler removes it if the run is stopped
     try:
         with os.fdopen(handle, "wb") as stream:
             yield _NamedWrites(stream, output)
@@ -505,6 +507,8 @@ def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
                 stream.flush()
             except OSError as exc:
                 raise OutputError(output, exc.strerror or str(exc)) from None
+        with contextlib.suppress(OSError):  # keep the old file's permissions
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
         try:
             os.replace(temporary, target)
         except OSError as exc:
@@ -513,6 +517,8 @@ def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        _TEMPORARY.discard(temporary)
 
 
 class _NamedWrites:
@@ -613,40 +619,11 @@ def _same_file(output: str, path: str) -> bool:
 
 
 def _write_replacing(output: str, lines: Iterator[bytes]) -> None:
-    """Write to a temporary file beside `output` and rename it into place, so an interrupted
-    or failed run leaves the old file whole; a link is followed, not replaced."""
-    target = os.path.realpath(output)
-    folder = os.path.dirname(target) or "."
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{os.path.basename(target)}.", suffix=".part", dir=folder
-        )
-    except OSError as exc:
-        raise OutputError(output, exc.strerror or str(exc)) from None
-    _TEMPORARY.add(temporary)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for line in lines:
-                try:
-                    out.write(line)
-                except OSError as exc:
-                    raise OutputError(output, exc.strerror or str(exc)) from None
-            try:
-                out.flush()
-            except OSError as exc:
-                raise OutputError(output, exc.strerror or str(exc)) from None
-        with contextlib.suppress(OSError):  # keep the old file's permissions
-            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
-        try:
-            os.replace(temporary, target)
-        except OSError as exc:
-            raise OutputError(output, exc.strerror or str(exc)) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    finally:
-        _TEMPORARY.discard(temporary)
+    """Write the lines to `output`, replaced whole only once they are all written."""
+    with _replacing(output) as out:
+        assert out is not None
+        for line in lines:
+            out.write(line)
 
 
 def _flush(stream: TextIO) -> None:
