@@ -372,11 +372,21 @@ def _check_targets(args: argparse.Namespace, files: Sequence[str], stderr: TextI
     return 0
 
 
-def _load_targets(args: argparse.Namespace) -> Targets | None:
-    """The --targets file, read once for every FILE (InputError when it cannot be read)."""
+def _load_targets(args: argparse.Namespace, stderr: TextIO) -> tuple[Targets | None, int]:
+    """The --targets file, read once for every FILE, and 0; or None and the exit status
+    after one line saying why it cannot be read."""
     if not args.targets:
-        return None
-    return Targets.load(args.targets, args.target_field, args.id_field, args.max_line_bytes)
+        return None, 0
+    try:
+        targets = Targets.load(
+            args.targets, args.target_field, args.id_field, args.max_line_bytes
+        )
+    except InputError as exc:
+        print(f"sdeparse: bad input: {exc}", file=stderr)
+        return None, 1
+    except OSError as exc:
+        return None, _fail(f"{args.targets}: {exc.strerror or exc}", stderr)
+    return targets, 0
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -429,13 +439,9 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     status = status or _check_targets(args, [path for path, _ in files], stderr)
     if status:
         return status
-    try:
-        targets = _load_targets(args)
-    except InputError as exc:
-        print(f"sdeparse: bad input: {exc}", file=stderr)
-        return 1
-    except OSError as exc:
-        return _fail(f"{args.targets}: {exc.strerror or exc}", stderr)
+    targets, status = _load_targets(args, stderr)
+    if status:
+        return status
     with _replacing(args.errors_out) as errors_out:
         reports = []
         for path, design in files:
@@ -557,13 +563,9 @@ def _run_parse(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     status = _check_targets(args, [args.file], stderr)
     if status:
         return status
-    try:
-        targets = _load_targets(args)
-    except InputError as exc:
-        print(f"sdeparse: bad input: {exc}", file=stderr)
-        return 1
-    except OSError as exc:
-        return _fail(f"{args.targets}: {exc.strerror or exc}", stderr)
+    targets, status = _load_targets(args, stderr)
+    if status:
+        return status
     lines = parse_file(
         args.file,
         args.task,
