@@ -385,3 +385,12 @@ def test_deep_nesting_never_crashes_the_paper_reader(design):
         result = sdeparse.parse(text, "masa-d1", design, "paper")
         assert result.is_format_error
         assert set(result.labels.values()) == {"未提及"}
+
+
+def test_a_lone_surrogate_reads_as_the_syntax_tree_reads_it():
+    """Found by the property above: the flat-object regex took '{"\\ud800": ""}' as a dict,
+    while Python's parser (the script's eval) rejects the line."""
+    from sdeparse.paper.reader import _dict_from_tree, _dict_literal
+
+    for line in ('{"\ud800": ""}', '{"方面": "食品评价", "情感": "正\udc00面"}'):
+        assert _dict_literal(line) is None and _dict_from_tree(line) is None

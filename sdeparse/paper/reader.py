@@ -170,6 +170,8 @@ def _dict_literal(line: str) -> dict | None:
     stripped = line.strip()
     if not stripped.startswith("{"):
         return None
+    if _SURROGATE.search(stripped):  # Python's parser rejects a lone surrogate; JSON does not
+        return _dict_from_tree(stripped)
     if _FLAT_OBJECT.fullmatch(stripped):  # the usual line: read by one regex, no decoder
         return {
             key: value[1:-1] if value[0] == '"' else int(value)
@@ -190,6 +192,7 @@ def _dict_literal(line: str) -> dict | None:
 _MEMBER = r'"([^"\\\n\r\x00]*)": ("[^"\\\n\r\x00]*"|-?(?:0|[1-9][0-9]*))'
 _FLAT_OBJECT = re.compile(rf"\{{{_MEMBER}(?:, {_MEMBER})*\}}")
 _FLAT_MEMBER = re.compile(_MEMBER)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain(value: object) -> bool:
