@@ -400,7 +400,7 @@ def evaluate_chunk(
                 report.add_gold_error(line, reason)
                 continue
         result = parse(prediction, s.task, s.design, s.profile, source)
-        report.add(line, result, truth)
+        report.add(line, result, truth, prediction)
         if s.keep_errors and result.is_format_error:
             entry: dict[str, Any] = {"line": line, "prediction": prediction}
             if target is not None:

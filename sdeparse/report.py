@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .diagnostics import ALL_CODES, Code, Severity
 from .profiles import LabelSource, get_profile
@@ -46,7 +46,11 @@ from .task import TaskKind
 # render_summary and render_text are re-exported: they lived here before sdeparse.render_text.
 __all__ = [
     "DEFAULT_ERROR_SAMPLES",
+    "DEFAULT_EXAMPLES",
     "DEFAULT_SAMPLES",
+    "EXAMPLE_CHARS",
+    "Example",
+    "MarkedSpan",
     "DEFAULT_SCORER",
     "INPUT_ERROR_KINDS",
     "ExactFigures",
@@ -62,6 +66,12 @@ __all__ = [
 #: How many line numbers a report keeps per diagnostic code, and how many bad lines it lists.
 DEFAULT_SAMPLES = 5
 DEFAULT_ERROR_SAMPLES = 20
+#: How many offending outputs a report keeps per code (the first by line number), and how
+#: many characters of each: a longer output keeps a window around its first marked span.
+DEFAULT_EXAMPLES = 3
+EXAMPLE_CHARS = 2000
+#: The longest diagnostic message an example keeps (messages may quote the output).
+EXAMPLE_MESSAGE_CHARS = 300
 
 #: The scorer of a report dict without a "scorer" key (classification reports never had one).
 DEFAULT_SCORER = ClassificationScorer.kind
@@ -95,6 +105,68 @@ def code_order(code: str) -> tuple[int, str]:
     """Sort key listing codes in the order of the CODES catalogue, unknown codes last."""
     order = list(ALL_CODES)
     return (order.index(Code(code)), "") if code in ALL_CODES else (len(order), code)
+
+
+class MarkedSpan(NamedTuple):
+    """One diagnostic's character span [start, end) in an example's full output text."""
+
+    start: int
+    end: int
+    severity: str
+    message: str
+
+
+class Example(NamedTuple):
+    """One output carrying a code, kept to show it: its line, an excerpt of its text (from
+    character `offset` of the `length` characters of the output) and the spans of the code's
+    diagnostics in it. A NamedTuple ordered by line first, so the first k merge exactly."""
+
+    line: int
+    text: str
+    offset: int
+    length: int
+    spans: tuple[MarkedSpan, ...]
+
+    @classmethod
+    def of(cls, line: int, text: str, spans: Sequence[MarkedSpan],
+           limit: int = EXAMPLE_CHARS) -> Example:
+        """An example of `text` bounded to `limit` characters: the whole text when it fits,
+        else a window opening a little before the first span (spans are kept in the text's
+        coordinates, clipped to the window)."""
+        offset = 0
+        if len(text) > limit:
+            first = min((s.start for s in spans), default=0)
+            offset = max(0, min(first - limit // 4, len(text) - limit))
+        end = offset + limit
+        kept = tuple(
+            MarkedSpan(max(s.start, offset), min(max(s.end, s.start), end), s.severity,
+                       s.message[:EXAMPLE_MESSAGE_CHARS])
+            for s in spans
+            if s.start <= end and max(s.end, s.start) >= offset
+        )
+        return cls(line, text[offset:end], offset, len(text), kept)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (a report dict's code_examples)."""
+        return {
+            "line": self.line,
+            "text": self.text,
+            "offset": self.offset,
+            "length": self.length,
+            "spans": [s._asdict() for s in self.spans],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Example:
+        """From `to_dict` output."""
+        return cls(
+            int(data["line"]),
+            str(data["text"]),
+            int(data.get("offset", 0)),
+            int(data.get("length", len(data["text"]))),
+            tuple(MarkedSpan(int(s["start"]), int(s["end"]), str(s["severity"]),
+                             str(s["message"])) for s in data.get("spans", ())),
+        )
 
 
 class NoScorer(_ScorerBase[Any]):
@@ -171,6 +243,8 @@ class Report:
     source: str = ""
     samples: int = DEFAULT_SAMPLES
     error_samples: int = DEFAULT_ERROR_SAMPLES
+    #: how many offending outputs to keep per code (code_examples)
+    examples: int = DEFAULT_EXAMPLES
     #: every record read, good or bad
     records: int = 0
     #: outputs scored (valid input line, target parsed cleanly)
@@ -181,6 +255,9 @@ class Report:
     #: output (so each code's counts sum to `codes[code]`)
     code_severities: dict[str, dict[str, int]] = field(default_factory=dict)
     code_lines: dict[str, list[int]] = field(default_factory=dict)
+    #: per code, the first `examples` outputs carrying it (by line), with the code's spans;
+    #: kept when `add` is given the output's text (an evaluation run gives it)
+    code_examples: dict[str, list[Example]] = field(default_factory=dict)
     #: every output with a format error, by line number (sorted)
     format_error_lines: list[int] = field(default_factory=list)
     #: outputs with no format error: their correct (output, slot) pairs for a classification
@@ -242,10 +319,11 @@ class Report:
         return isinstance(self.scorer, NoScorer)
 
     # ---- accumulating ---------------------------------------------------------------------
-    def add(self, line: int, result: ParseResult, gold: Any) -> None:
+    def add(self, line: int, result: ParseResult, gold: Any, text: str | None = None) -> None:
         """Count one scored output: its parse `result` against the gold, which is the gold
         labels (a mapping) for a classification task, the gold (type, span) pairs for an
-        extraction task (scored against `result.extractions`)."""
+        extraction task (scored against `result.extractions`). Given the output's `text`,
+        the first few outputs carrying each code are kept as examples."""
         self.records += 1
         self.n += 1
         if result.is_format_error:
@@ -263,6 +341,12 @@ class Report:
             lines = self.code_lines.setdefault(code, [])
             if len(lines) < self.samples:
                 lines.append(line)
+            if text is not None:
+                examples = self.code_examples.setdefault(code, [])
+                if len(examples) < self.examples:
+                    spans = [MarkedSpan(d.start, d.end, d.severity.value, d.message)
+                             for d in result.diagnostics if d.code == code]
+                    examples.append(Example.of(line, text, spans))
         if isinstance(self.scorer, NoScorer):
             self.scorer.add(None, None)
         elif result.kind is TaskKind.EXTRACTION:
@@ -330,6 +414,12 @@ class Report:
                 mine[severity] = mine.get(severity, 0) + count
         for code, lines in other.code_lines.items():
             self.code_lines[code] = _keep_first(self.code_lines.get(code, []), lines, self.samples)
+        self.examples = max(self.examples, other.examples)
+        for code, examples in other.code_examples.items():
+            # whole tuples order ties (the same line in two files) whatever the merge order
+            self.code_examples[code] = sorted([*self.code_examples.get(code, []), *examples])[
+                : self.examples
+            ]
         self.format_error_lines = _merge_sorted(self.format_error_lines, other.format_error_lines)
         self.clean_hits += other.clean_hits
         self.clean_sentences += other.clean_sentences
@@ -509,6 +599,11 @@ class Report:
                 "code_lines": {
                     code: list(self.code_lines.get(code, [])) for code in self.ordered_codes()
                 },
+                "code_examples": {
+                    code: [e.to_dict() for e in self.code_examples[code]]
+                    for code in self.ordered_codes()
+                    if self.code_examples.get(code)
+                },
             }
         )
         for key, value in scores.items():  # the envelope's own keys (such as n) come first
@@ -537,7 +632,8 @@ class Report:
             }
         )
         out.update({key: scores[key] for key in setup})
-        out.update({"samples": self.samples, "error_samples": self.error_samples})
+        out.update({"samples": self.samples, "error_samples": self.error_samples,
+                    "examples": self.examples})
         return out
 
     @classmethod
@@ -558,6 +654,11 @@ class Report:
             codes=dict(data["codes"]),
             code_severities=_code_severities(data),
             code_lines={c: list(v) for c, v in data.get("code_lines", {}).items()},
+            examples=data.get("examples", DEFAULT_EXAMPLES),
+            code_examples={
+                c: [Example.from_dict(e) for e in v]
+                for c, v in data.get("code_examples", {}).items()
+            },
             format_error_lines=list(data.get("format_error_lines", [])),
             clean_hits=int(data.get("clean_hits", 0)),
             clean_sentences=int(data.get("clean_sentences", 0)),

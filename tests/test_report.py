@@ -106,11 +106,11 @@ def test_to_dict_keys_in_their_published_order():
     assert list(empty().to_dict()) == [
         "file", "task", "design", "profile", "records", "n", "format_errors",
         "format_error_rate", "coverage", "format_error_lines", "codes", "code_severities",
-        "code_lines", "accuracy", "kappa", "confusion", "per_class", "sentence_correct",
+        "code_lines", "code_examples", "accuracy", "kappa", "confusion", "per_class", "sentence_correct",
         "format_error_as_wrong", "clean_hits", "clean_sentences", "gold_errors",
         "gold_error_samples",
         "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
-        "error_samples",
+        "error_samples", "examples",
     ]  # fmt: skip
 
 
