@@ -38,6 +38,7 @@ from .profiles import PROFILES, get_profile
 from .render import check_design
 from .render_text import render_summary, render_text
 from .report import Report
+from .tables import Table, TableFormat, render_table
 from .task import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS, load_task
 
 
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write every output with a format error in full (line, prediction, target, "
         "labels, diagnostics) as JSON Lines to PATH",
     )
+    _report_options(ev)
 
     pa = commands.add_parser(
         "parse",
@@ -437,6 +439,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     files = _file_designs(args.files, args.design)
     status = _check_setup(args, [path for path, _ in files], stderr, [d for _, d in files])
     status = status or _check_targets(args, [path for path, _ in files], stderr)
+    status = status or _check_report_options(args, [path for path, _ in files], stderr)
     if status:
         return status
     targets, status = _load_targets(args, stderr)
@@ -469,9 +472,10 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 return _fail(f"{path}: {exc.strerror or exc}", stderr)
     warnings = [_advice(report, path, args, design) for (path, design), report in
                 zip(files, reports, strict=True)]
+    table_on_stdout = _write_report_extras(args, reports, stdout, stderr, warnings)
     if args.json:
         _write_bytes(stdout, dumps(json_document(reports, args, warnings)) + b"\n")
-    else:
+    elif not table_on_stdout:
         for warning in filter(None, warnings):
             _write_text(stdout, f"warning: {warning}\n")
         if any(warnings):
@@ -487,6 +491,77 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         reasons = [nothing_scored(report) for report in reports]
         return _fail("; ".join(filter(None, reasons)), stderr, 1)
     return 0
+
+
+# ---- --html and --table (issue 13, items 1-2) --------------------------------------------------
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `eval` that write the HTML report and the comparison table."""
+    parser.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained HTML report (charts as inline SVG, no network "
+        'needed) to PATH; needs matplotlib: pip install "sdeparse[report]"',
+    )
+    parser.add_argument(
+        "--table",
+        choices=[f.value for f in TableFormat],
+        help="print the comparison of the files (one row per file: n, format-error rate, main "
+        "scores, most frequent codes) as csv, markdown or latex instead of the text report",
+    )
+    parser.add_argument(
+        "--table-out",
+        metavar="PATH",
+        help="write the --table to PATH instead of standard output (the report is printed)",
+    )
+
+
+def _check_report_options(args: argparse.Namespace, files: Sequence[str],
+                          stderr: TextIO) -> int:
+    """Validate --html, --table and --table-out before any work: 0 or exit status 2."""
+    if args.table_out and not args.table:
+        return _fail("--table-out names where the --table goes; give --table too", stderr)
+    if args.table and not args.table_out and args.json:
+        return _fail("--table and --json both print to standard output; give --table-out",
+                     stderr)
+    for option, output in (("--html", args.html), ("--table-out", args.table_out)):
+        if output and any(path != "-" and _same_file(output, path)
+                          for path in [*files, args.targets or "-"]):
+            return _fail(f"{output}: is an input file; write the {option} output elsewhere",
+                         stderr)
+    if args.html:
+        from .html_report import MissingDependency, require_matplotlib
+
+        try:
+            require_matplotlib()
+        except MissingDependency as exc:
+            return _fail(str(exc), stderr)
+    return 0
+
+
+def _write_report_extras(args: argparse.Namespace, reports: Sequence[Report], stdout: TextIO,
+                         stderr: TextIO, warnings: Sequence[str],
+                         comparison: Table | None = None) -> bool:
+    """Write the --html report and the --table (to --table-out, or to standard output with the
+    warnings on standard error); True when the table took standard output's place.
+    `comparison` is an extra table shown after the scores in both."""
+    if args.html:
+        from .html_report import render_html
+
+        page = render_html(reports, comparison=comparison)
+        with _replacing(args.html) as out:
+            assert out is not None
+            out.write(page.encode("utf-8"))
+    if not args.table:
+        return False
+    text = render_table(reports, args.table, comparison=comparison)
+    if args.table_out:
+        _write_replacing(args.table_out, iter([text.encode("utf-8")]))
+        return False
+    for warning in filter(None, warnings):
+        with contextlib.suppress(OSError):
+            print(f"sdeparse: warning: {warning}", file=stderr)
+    _write_text(stdout, text)
+    return True
 
 
 @contextlib.contextmanager

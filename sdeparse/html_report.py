@@ -30,9 +30,8 @@ from . import __version__
 from .diagnostics import ALL_CODES, Code
 from .render_text import design_name, severity_cell
 from .report import Example
-from .scoring import ClassificationScorer, ExtractionScorer
+from .scoring import ClassificationScorer, ExtractionScorer, metrics
 from .scoring import extraction as span_metrics
-from .scoring import metrics
 from .tables import Table, comparison_table
 
 if TYPE_CHECKING:
@@ -65,7 +64,7 @@ def escape(text: str) -> str:
     return html.escape(_SURROGATE.sub("\ufffd", text), quote=True)
 
 
-# ---- charts ---------------------------------------------------------------------------------------
+# ---- charts --------------------------------------------------------------------------------------
 def _svg(figure: Any, salt: str) -> str:
     """A matplotlib figure as an inline <svg> element: text kept as text (the browser's fonts
     draw every script), ids salted per chart so that charts on one page do not share them,
@@ -245,7 +244,7 @@ def slots_chart(reports: Sequence[Report]) -> str | None:
         return _svg(figure, "sdeparse-slots")
 
 
-# ---- HTML -----------------------------------------------------------------------------------------
+# ---- HTML ----------------------------------------------------------------------------------------
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC",sans-serif;
 margin:2em auto;max-width:72em;padding:0 1em;color:#222;background:#fff}

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import sdeparse
 from sdeparse import Report
+from sdeparse import report as report_module
 from sdeparse.render_text import render_summary, render_text
 
 TASK = sdeparse.load_task("masa-d1")
@@ -106,7 +107,8 @@ def test_to_dict_keys_in_their_published_order():
     assert list(empty().to_dict()) == [
         "file", "task", "design", "profile", "records", "n", "format_errors",
         "format_error_rate", "coverage", "format_error_lines", "codes", "code_severities",
-        "code_lines", "code_examples", "accuracy", "kappa", "confusion", "per_class", "sentence_correct",
+        "code_lines", "code_examples", "accuracy", "kappa", "confusion", "per_class",
+        "sentence_correct",
         "format_error_as_wrong", "clean_hits", "clean_sentences", "gold_errors",
         "gold_error_samples",
         "input_errors", "input_error_kinds", "input_error_samples", "kappa_weights", "samples",
@@ -228,3 +230,84 @@ def test_severity_counts_merge_exactly(texts, i, j):
     assert ((a + b) + c).to_dict() == (a + (b + c)).to_dict() == whole.to_dict()
     assert (c + a + b) == whole
     assert json.dumps((a + b + c).to_dict()) == json.dumps(whole.to_dict())
+
+
+# ---- the first offending outputs of each code (issue 13: the HTML report shows them) ----------
+def add_text(report, line, gold, text):
+    report.add(line, sdeparse.parse(text, TASK, "lines"), gold, text)
+
+
+def test_examples_keep_the_first_outputs_with_the_codes_spans():
+    r = empty()
+    r.examples = 2
+    canonical = sdeparse.render(labels(), TASK, "lines")
+    for line in (3, 5, 8):
+        add_text(r, line, labels(), "输出：" + canonical)
+    examples = r.code_examples["extra_text"]
+    assert [e.line for e in examples] == [3, 5]  # bounded, the first by line
+    e = examples[0]
+    assert e.text == "输出：" + canonical and e.offset == 0 and e.length == len(e.text)
+    assert e.spans and all(e.text[s.start:s.end] for s in e.spans)
+    assert e.text[e.spans[0].start:e.spans[0].end].startswith("输出")
+    assert {s.severity for s in e.spans} == {"warning"}
+    add(r, 9, labels(), "输出：" + canonical)  # no text given: nothing kept, still counted
+    assert r.codes["extra_text"] == 4 and len(r.code_examples["extra_text"]) == 2
+
+
+def test_examples_of_a_long_output_are_a_bounded_window_around_the_span():
+    r = empty()
+    text = "x" * 10_000 + "\n" + sdeparse.render(labels(), TASK, "lines") + "\n" + "y" * 10_000
+    add_text(r, 1, labels(), text)
+    assert r.code_examples
+    for examples in r.code_examples.values():
+        for e in examples:
+            assert len(e.text) <= report_module.EXAMPLE_CHARS and e.length == len(text)
+            assert text[e.offset:e.offset + len(e.text)] == e.text
+            for s in e.spans:
+                assert e.offset <= s.start <= s.end <= e.offset + len(e.text)
+
+
+def test_examples_round_trip_and_old_dicts_read():
+    r = empty()
+    add_text(r, 4, labels(食品评价="中性"), "食品评价：积极\n<script>alert(1)</script>")
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["code_examples"] and d["examples"] == report_module.DEFAULT_EXAMPLES
+    back = Report.from_dict(d)
+    assert back.code_examples == r.code_examples and back == r
+    del d["code_examples"], d["examples"]
+    old = Report.from_dict(d)
+    assert old.code_examples == {} and old.examples == report_module.DEFAULT_EXAMPLES
+
+
+_OUTPUTS = [
+    sdeparse.render(labels(), TASK, "lines"),
+    "输出：" + sdeparse.render(labels(), TASK, "lines"),
+    "食品评价：积极",
+    "食品评价:正面",
+    "",
+    "服务评价：负面\n价格水平：未提及",
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from(range(len(_OUTPUTS))), min_size=1, max_size=25),
+    cuts=st.lists(st.integers(0, 25), max_size=4),
+    keep=st.integers(1, 3),
+)
+def test_examples_merge_exactly_over_any_split(picks, cuts, keep):
+    def report_of(lines):
+        r = empty()
+        r.examples = keep
+        for line in lines:
+            add_text(r, line, labels(), _OUTPUTS[picks[line - 1]])
+        return r
+
+    lines = list(range(1, len(picks) + 1))
+    whole = report_of(lines)
+    bounds = sorted({0, len(lines), *(min(c, len(lines)) for c in cuts)})
+    parts = [report_of(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+    assert sum(parts) == whole
+    assert sum(reversed(parts)) == whole  # merge order does not matter
+    for code, examples in whole.code_examples.items():
+        assert len(examples) == min(keep, whole.codes[code])
