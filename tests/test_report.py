@@ -306,7 +306,7 @@ def test_examples_merge_exactly_over_any_split(picks, cuts, keep):
     lines = list(range(1, len(picks) + 1))
     whole = report_of(lines)
     bounds = sorted({0, len(lines), *(min(c, len(lines)) for c in cuts)})
-    parts = [report_of(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+    parts = [report_of(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
     assert sum(parts) == whole
     assert sum(reversed(parts)) == whole  # merge order does not matter
     for code, examples in whole.code_examples.items():
