@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import os
 import re
 import warnings
@@ -242,7 +243,7 @@ def slots_chart(reports: Sequence[Report]) -> str | None:
             if row < len(metric_names) - 1:
                 axes.set_xticks(range(len(slots)), [""] * len(slots))
         if len(scored) > 1:
-            panels[0][0].legend(loc="lower right", fontsize=8)
+            panels[0][0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         kind = "aspect" if metric_names[0] == "accuracy" else "type"
         panels[0][0].set_title(f"Scores by {kind}")
         return _svg(figure, "sdeparse-slots")
@@ -423,8 +424,6 @@ def render_html(reports: Sequence[Report], comparison: Table | None = None,
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")  # CJK widths only
         warnings.filterwarnings("ignore", message=".*[Ff]ont family .* not found")
-        import logging
-
         font_log = logging.getLogger("matplotlib.font_manager")
         level = font_log.level
         font_log.setLevel(logging.ERROR)
