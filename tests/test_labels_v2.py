@@ -46,6 +46,16 @@ UNASSERTED = [
     (ZH, "虽然正面", "正面"),
     (ZH, "负面（不过环境好）", "负面"),
     (ZH, "正面然而一般", "正面"),
+    # hedges that models write (found after issue 9): a sentence-final 吧, should-be, I-think
+    (ZH, "正面吧", "正面"),
+    (ZH, "正面吧，不太确定", "正面"),
+    (ZH, "应该是正面", "正面"),
+    (ZH, "我觉得是负面", "负面"),
+    (ZH, "感觉正面", "正面"),
+    (ZH, "看起来是正面", "正面"),
+    (ZH, "貌似负面", "负面"),
+    (ZH, "猜是中性", "中性"),
+    (ZH, "正面（我觉得）", "正面"),
     (EN, "not negative", "negative"),
     (EN, "isn't positive", "positive"),
     (EN, "is not positive", "positive"),
@@ -70,6 +80,12 @@ UNASSERTED = [
     (EN, "not good", "positive"),
     (EN, "non-negative", "negative"),
     (EN, "unpositive", "positive"),
+    (EN, "positive (I think)", "positive"),
+    (EN, "I think positive", "positive"),
+    (EN, "positive, I guess", "positive"),
+    (EN, "presumably negative", "negative"),
+    (EN, "apparently positive", "positive"),
+    (EN, "I'd say positive", "positive"),
 ]
 
 NOTED = [
@@ -428,3 +444,10 @@ def test_a_value_that_asserts_no_label_disputes_a_repeat_with_one():
     # a value naming no label at all does not dispute the one that does
     result = sdeparse.parse("食品评价：好吃，食品评价：正面", "masa-d1", "natural+omit")
     assert result.labels["食品评价"] == "正面"
+
+
+def test_a_hedge_particle_inside_a_word_is_no_hedge() -> None:
+    """吧 hedges only at the end of a clause: 酒吧 (a bar) keeps the label it stands beside."""
+    match = ZH.resolve_label("酒吧的饮品是正面的", False)
+    assert match.label == "正面" and not match.cue
+    assert ZH.resolve_label("正面吧。", False).how is LabelHow.UNASSERTED
