@@ -478,6 +478,13 @@ class Task:
         assert self._mentions is not None
         return self._mentions.scan(text.casefold())[0]
 
+    def qualifiers(self, text: str) -> tuple[tuple[str, ...], str]:
+        """The labels `text` names and its first cue (negation, question, hedge, contrast;
+        '' if none), label spellings masked: what a comment beside a label says of it."""
+        assert self._mentions is not None
+        named, masked, glued = self._mentions.scan(" ".join(text.casefold().split()))
+        return named, glued or find_cue(masked)
+
     def aspect_occurrences(self, text: str) -> list[tuple[int, int, str]]:
         """Where `text` (already casefolded) spells an aspect (name, alias or keyword; longest
         spelling first), as (start, end, aspect) in order."""
@@ -514,14 +521,16 @@ _REASON = re.compile(r" -+ ?|[\u2014\u2013]+|[:：,，;；]| (?:because|as|since
 #: words that keep a value from asserting the label it names (searched outside the label's
 #: own spellings, which are masked first: 未提及, not mentioned, none stay labels)
 _CUES = re.compile(
-    r"(?=[a-z不并非没无未谈算?？吗是呢可也或大似好估但却然虽尽])"
-    r"(?:(?P<negation>不|并非|非(?!常)|没|无|未|谈不上|算不上"
+    r"(?=[a-z不并非没无未谈算?？吗是呢可也或大似好估但却然虽尽吧应我觉感猜看貌疑存待])"
+    r"(?:(?P<negation>不(?![错少])|并非|非(?!常)|没|无|未|谈不上|算不上"
     r"|\b(?:not|no|never|hardly|barely|neither|nor|none|nothing|nobody|without|cannot|non"
     r"|lacks?|lacking)\b|n['\u2019]t\b)"
     r"|(?P<question>[?？]|吗|是否|呢[\s。.!！]*$|\bwhether\b)"
-    r"|(?P<hedge>可能|也许|或许|大概|似乎|好像|估计|不确定"
+    r"|(?P<hedge>可能|也许|或许|大概|似乎|好像|估计|不确定|存疑|待定|待确认|应该|应当|我觉得|觉得|我认为"
+    r"|感觉|猜|看起来|看上去|貌似|疑似|吧(?=$|[\s,，。.!！;；:：?？…)）])"
     r"|\b(?:maybe|perhaps|possibly|probably|might|may|could|likely|unlikely|unclear"
-    r"|uncertain|unsure|seems?|seemingly|arguably)\b)"
+    r"|uncertain|unsure|seems?|seemingly|arguably|presumably|apparently|guess|suppose"
+    r"|i think|i believe|i'd say|i would say)\b)"
     r"|(?P<contrast>但|却|然而|虽然|虽|不过|可是|尽管"
     r"|\b(?:but|however|although|though|yet|whereas|while|despite|except)\b))"
 )

@@ -46,6 +46,16 @@ UNASSERTED = [
     (ZH, "虽然正面", "正面"),
     (ZH, "负面（不过环境好）", "负面"),
     (ZH, "正面然而一般", "正面"),
+    # hedges that models write (found after issue 9): a sentence-final 吧, should-be, I-think
+    (ZH, "正面吧", "正面"),
+    (ZH, "正面吧，不太确定", "正面"),
+    (ZH, "应该是正面", "正面"),
+    (ZH, "我觉得是负面", "负面"),
+    (ZH, "感觉正面", "正面"),
+    (ZH, "看起来是正面", "正面"),
+    (ZH, "貌似负面", "负面"),
+    (ZH, "猜是中性", "中性"),
+    (ZH, "正面（我觉得）", "正面"),
     (EN, "not negative", "negative"),
     (EN, "isn't positive", "positive"),
     (EN, "is not positive", "positive"),
@@ -70,6 +80,12 @@ UNASSERTED = [
     (EN, "not good", "positive"),
     (EN, "non-negative", "negative"),
     (EN, "unpositive", "positive"),
+    (EN, "positive (I think)", "positive"),
+    (EN, "I think positive", "positive"),
+    (EN, "positive, I guess", "positive"),
+    (EN, "presumably negative", "negative"),
+    (EN, "apparently positive", "positive"),
+    (EN, "I'd say positive", "positive"),
 ]
 
 NOTED = [
@@ -428,3 +444,72 @@ def test_a_value_that_asserts_no_label_disputes_a_repeat_with_one():
     # a value naming no label at all does not dispute the one that does
     result = sdeparse.parse("食品评价：好吃，食品评价：正面", "masa-d1", "natural+omit")
     assert result.labels["食品评价"] == "正面"
+
+
+def test_a_hedge_particle_inside_a_word_is_no_hedge() -> None:
+    """吧 hedges only at the end of a clause: 酒吧 (a bar) keeps the label it stands beside."""
+    match = ZH.resolve_label("酒吧的饮品是正面的", False)
+    assert match.label == "正面" and not match.cue
+    assert ZH.resolve_label("正面吧。", False).how is LabelHow.UNASSERTED
+
+
+# ---- a comment after the label, on its line: it may take the label back ----------------------
+
+COMMENTED = [
+    # (task, text, design, aspect, label read)
+    (EN, "food: positive, not sure\nprice: negative", "lines+omit", "food", "unmentioned"),
+    (EN, "food: positive. Not certain.", "lines+omit", "food", "unmentioned"),
+    (EN, "food: positive, or maybe neutral", "natural+omit", "food", "unmentioned"),
+    (EN, "food: positive, actually negative", "lines+omit", "food", "unmentioned"),
+    (ZH, "食品评价：正面，不太确定\n价格水平：负面", "lines+omit", "食品评价", "未提及"),
+    (ZH, "食品评价：正面，不对，负面", "natural+omit", "食品评价", "未提及"),
+    (ZH, "食品评价：正面。存疑", "natural+omit", "食品评价", "未提及"),
+    # the comment does not touch the next line's pair
+    (EN, "food: positive, not sure\nprice: negative", "lines+omit", "price", "negative"),
+    # comments that leave the label standing: a reason, the same label, another aspect's
+    # remark, a contrast word joining the next pair, an idiom (不错: good)
+    (EN, "food: positive, great pasta", "lines+omit", "food", "positive"),
+    (EN, "food: positive, definitely positive", "lines+omit", "food", "positive"),
+    (EN, "food: positive, but price: negative.", "natural+omit", "food", "positive"),
+    (ZH, "食品评价：正面，但饮品评价：负面", "natural+omit", "食品评价", "正面"),
+    (ZH, "食品评价：正面，饮品评价：负面。总体不错。", "natural+omit", "饮品评价", "负面"),
+    (ZH, "食品评价：正面，服务没提到", "natural+omit", "食品评价", "正面"),
+    # a piece with a colon is an item of its own, never a comment (here, a malformed one)
+    (ZH, "食品评价：正面，：负面，饮品评价：中性", "natural+omit", "食品评价", "正面"),
+    (EN, "food: negative (previously: positive)", "lines+omit", "food", "negative"),
+]
+
+
+@pytest.mark.parametrize("case", COMMENTED, ids=lambda case: case[1])
+def test_a_comment_after_the_label(case) -> None:
+    task, text, design, aspect, label = case
+    result = sdeparse.parse(text, task, design)
+    assert result.labels[aspect] == label
+    if label == task.placeholder:
+        assert result.is_format_error
+        assert {"unasserted_label", "ambiguous_label"} & set(result.codes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    separator=st.sampled_from([", ", "，", "; ", ". ", " - ", " "]),
+    comment=st.sampled_from(
+        ["not sure", "maybe", "I think", "不确定", "可能吧", "或者{other}", "actually {other}",
+         "不对，{other}", "?", "吗"]
+    ),
+)
+def test_a_label_questioned_by_its_comment_never_comes_back(data, separator, comment) -> None:
+    """Whatever the label and the design: a comment after it that hedges, questions or names
+    another label leaves the aspect with the placeholder and an error."""
+    task = data.draw(st.sampled_from([ZH, EN]))
+    aspect = data.draw(st.sampled_from(task.aspect_names))
+    named = [lab for lab in task.label_names if lab != task.placeholder]
+    label = data.draw(st.sampled_from(named))
+    other = data.draw(st.sampled_from([lab for lab in named if lab != label]))
+    design = data.draw(st.sampled_from(["natural+omit", "lines+omit"]))
+    kv = task.punctuation.key_value
+    text = f"{aspect}{kv}{label}{separator}{comment.format(other=other)}"
+    result = sdeparse.parse(text, task, design)
+    assert result.labels[aspect] == task.placeholder, text
+    assert result.is_format_error, text

@@ -8,10 +8,11 @@ readers' spelling questions (`Vocabulary`), so readers need no task lookups of t
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..design import Design
+from ..design import Design, Format
 from ..diagnostics import Code, Severity
 from ..layouts.base import KeyKind, ValueKind
 from ..records import Diagnostics, Field, Record, preview
@@ -165,6 +166,8 @@ def resolve(
         if disputes:
             disputed.add(aspect)
 
+    pairs_layout = design.format in (Format.NATURAL, Format.LINES)
+    starts = sorted(item.start for item in items)
     for item in _first_answer(items, text, diags):
         key = item.key
         match = task.resolve_aspect(key.text)
@@ -207,6 +210,8 @@ def resolve(
         label: str | None = None
         if item.value is not None:
             label = _label(key.text, item.value, task, numeric, diags)
+            if label is not None and label != task.placeholder and pairs_layout:
+                label = _check_comment(key.text, item.value, label, starts, text, task, diags)
         for aspect in match.aspects:
             give(aspect, label, item)
         if design.omit_unmentioned and label == task.placeholder:
@@ -417,6 +422,78 @@ def _border(seq: list[int]) -> int:
             k += 1
         fail[i] = k
     return fail[-1] if seq else 0
+
+
+# ---- a comment after the label: `food: positive, not sure` ------------------------------------
+
+#: marks that separate a label from a comment after it (stripped before the comment is read)
+_COMMENT_MARKS = " \t,，;；。.、:：!！-—–~()（）[]【】"
+
+
+def _check_comment(
+    key: str,
+    value: Field,
+    label: str,
+    starts: list[int],
+    text: str,
+    task: Task,
+    diags: Diagnostics,
+) -> str | None:
+    """`label`, or None with an error when the comment after it on its line (up to the next
+    item) names another label or hedges, negates or questions it: ``positive, not sure``,
+    ``正面，不对，负面``. A comment naming an aspect speaks of that aspect and is left alone; a
+    contrast word just before the next item joins the two pairs (``正面，但饮品评价：负面``)."""
+    after = value.end
+    at = bisect_right(starts, after)
+    window = min(len(text), after + 2 * _MAX_COMMENT)  # bounded: linear over all items
+    end = min(starts[at], window) if at < len(starts) else window
+    line_end = text.find("\n", after, end)
+    joins_next = line_end < 0 and at < len(starts) and end == starts[at]
+    if line_end >= 0:
+        end = line_end
+    elif end == window and window < len(text):
+        return label  # a long stretch of text after the label is prose of its own
+    comment = text[after:end]
+    marks = {":", "：", task.punctuation.key_value}
+    colons = [at for mark in marks if (at := comment.find(mark)) >= 0]
+    if colons:  # the piece holding a colon is an item of its own (perhaps a malformed one)
+        colon = min(colons)
+        comment = comment[: max(0, *(comment.rfind(mark, 0, colon) for mark in _PIECE_ENDS))]
+    comment = comment.strip(_COMMENT_MARKS)
+    if not comment or len(comment) > _MAX_COMMENT or task.aspect_occurrences(comment.casefold()):
+        return label
+    named, cue = task.qualifiers(comment)
+    others = tuple(dict.fromkeys(name for name in named if name != label))
+    if joins_next and cue.startswith("contrast") and not others:
+        return label
+    start = text.index(comment, after)
+    if others:
+        diags.add(
+            Code.AMBIGUOUS_LABEL,
+            value.start,
+            start + len(comment),
+            f"{key}: {label}, then {preview(comment)!r} names {' and '.join(others)}",
+            f"gets {task.placeholder}",
+        )
+        return None
+    if cue:
+        diags.add(
+            Code.UNASSERTED_LABEL,
+            value.start,
+            start + len(comment),
+            f"{key}: {label}, then {preview(comment)!r} does not assert it ({cue})",
+            f"gets {task.placeholder}",
+        )
+        return None
+    return label
+
+
+#: marks that end a piece before an item's colon
+_PIECE_ENDS = (",", "，", ";", "；", "、", "。", ". ")
+
+#: a longer comment is prose of its own, not a remark on the label before it (and reading
+#: it stays linear: each comment is read once, and at most this long)
+_MAX_COMMENT = 200
 
 
 def _names_labels(value: str, task: Task, numeric: bool) -> bool:
