@@ -588,8 +588,8 @@ def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
                 stream.flush()
             except OSError as exc:
                 raise OutputError(output, exc.strerror or str(exc)) from None
-        with contextlib.suppress(OSError):  # keep the old file's permissions
-            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        with contextlib.suppress(OSError):  # the old file's permissions, else as open() would
+            os.chmod(temporary, _permissions(target))
         try:
             os.replace(temporary, target)
         except OSError as exc:
@@ -600,6 +600,17 @@ def _replacing(output: str | None) -> Iterator[_NamedWrites | None]:
         raise
     finally:
         _TEMPORARY.discard(temporary)
+
+
+def _permissions(target: str) -> int:
+    """The mode a replaced output keeps: the old file's, or for a new one what ``open()``
+    gives (0o666 less the umask), not mkstemp's private 0o600."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _NamedWrites:

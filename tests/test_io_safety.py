@@ -77,6 +77,26 @@ def test_the_output_is_replaced_through_a_link(tmp_path: Path) -> None:
     assert len(out.read_text().splitlines()) == len(LINES)
 
 
+def test_a_new_output_gets_the_usual_permissions_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """A new output is made as ``open()`` would make it (0o666 less the umask), not with the
+    temporary file's private 0o600; a replaced one keeps its mode."""
+    new, old = tmp_path / "new.jsonl", tmp_path / "old.jsonl"
+    old.write_text("old\n")
+    old.chmod(0o640)
+    for output in (new, old):
+        p = subprocess.run(
+            ["sh", "-c", 'umask 022 && exec "$0" -m sdeparse "$@"', sys.executable, "parse",
+             str(EXAMPLE), *SETUP, "-o", str(output)],
+            capture_output=True,
+            timeout=120,
+        )
+        assert p.returncode == 0, p.stderr
+    assert new.stat().st_mode & 0o777 == 0o644
+    assert old.stat().st_mode & 0o777 == 0o640
+
+
 # ---- 2. an integer of more than 4,300 digits is a bad line, not a crash ---------------------
 HUGE = b'{"prediction": "x", "target": "y", "n": ' + b"9" * 5000 + b"}\n"
 
