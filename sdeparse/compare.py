@@ -388,6 +388,8 @@ class Comparison:
                 rows.append((f.file if i == 0 else "", str(f.n) if i == 0 else "", name,
                              _num(iv.estimate), _span(iv)))
         lines += _table(rows)
+        if not self.differences:
+            return "\n".join(lines) + "\n"
         lines += ["", f"Differences (paired bootstrap, a - b: {head})",
                   f"  aligned by {self.alignment}"]
         rows = [("a - b", "paired", "score", "difference", f"{level} interval", "")]
@@ -430,7 +432,8 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
                  for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         out.append("  " + "  ".join(cells).rstrip())
         if k == 0:
-            out.append("  " + "  ".join("-" * w for w in widths).rstrip())
+            out.append("  " + "  ".join("-" * w if row[i] else " " * w
+                                         for i, w in enumerate(widths)).rstrip())
     return out
 
 
