@@ -235,8 +235,10 @@ def _on_cluster(client: Any, settings: Settings, chunks: Iterable[Any],
 # ---- clusters --------------------------------------------------------------------------------
 @contextlib.contextmanager
 def connect(address: str, workers: int = 2, timeout: float = 60) -> Iterator[Any]:
-    """A ``distributed.Client``: of the scheduler at `address`, or, for ``local``, of a new
-    LocalCluster of `workers` single-threaded worker processes (closed on leaving)."""
+    """A ``distributed.Client``: of the scheduler at `address` (within Dask's connect timeout,
+    ``distributed.comm.timeouts.connect``), or, for ``local``, of a new LocalCluster of
+    `workers` single-threaded worker processes started within `timeout` seconds (closed on
+    leaving)."""
     distributed = _require()
     if address == "local":
         with distributed.LocalCluster(
@@ -245,6 +247,6 @@ def connect(address: str, workers: int = 2, timeout: float = 60) -> Iterator[Any
         ) as cluster, distributed.Client(cluster, timeout=timeout) as client:
             yield client
         return
-    with distributed.Client(address, timeout=timeout) as client:
+    with distributed.Client(address) as client:
         yield client
 
