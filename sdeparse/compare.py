@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ class RecordScores:
     """
 
     keys: list[bytes | None] = field(default_factory=list)
-    groups: list[int] = field(default_factory=list)
+    groups: array[int] = field(default_factory=lambda: array("q"))
     rows: list[tuple[int, ...]] = field(default_factory=list)
     _index: dict[tuple[int, ...], int] = field(default_factory=dict, repr=False)
 
@@ -249,31 +250,39 @@ def _resampled_totals(
     engine: Engine,
 ) -> Iterator[list[tuple[int, ...]]]:
     """For each resample of the n records (every `groups[k]` has one entry per record: its
-    row number in file k), the summed vector of each file k over the resampled records."""
+    row number in file k), the summed vector of each file k over the resampled records. The
+    same (groups, vectors) objects given twice are summed once."""
     n = len(groups[0])
     np = _numpy() if engine is not Engine.PYTHON else None
     if engine is Engine.NUMPY and np is None:
         raise RuntimeError('the numpy engine needs numpy: pip install "sdeparse[stats]"')
+    slots: dict[tuple[int, int], int] = {}
+    unique: list[tuple[Sequence[int], Sequence[tuple[int, ...]]]] = []
+    where = []
+    for g, v in zip(groups, vectors, strict=True):
+        slot = slots.setdefault((id(g), id(v)), len(unique))
+        if slot == len(unique):
+            unique.append((g, v))
+        where.append(slot)
     if np is not None:
-        arrays = [np.asarray(g, dtype=np.intp) for g in groups]
-        matrices = [np.asarray(v, dtype=np.int64) for v in vectors]
+        arrays = [(np.asarray(g, dtype=np.intp), np.asarray(v, dtype=np.int64))
+                  for g, v in unique]
         for b in range(resamples):
             idx = _numpy_indices(np, seed, b, n)
-            yield [
-                tuple(int(x) for x in np.bincount(a[idx], minlength=len(m)) @ m)
-                for a, m in zip(arrays, matrices, strict=True)
-            ]
+            sums = [tuple(int(x) for x in np.bincount(a[idx], minlength=len(m)) @ m)
+                    for a, m in arrays]
+            yield [sums[slot] for slot in where]
         return
     for b in range(resamples):
         idx = resample_indices(seed, b, n)
-        totals = []
-        for g, v in zip(groups, vectors, strict=True):
+        sums = []
+        for g, v in unique:
             counts = Counter(g[i] for i in idx)
             width = len(v[0])
-            totals.append(tuple(
+            sums.append(tuple(
                 sum(count * v[row][j] for row, count in counts.items()) for j in range(width)
             ))
-        yield totals
+        yield [sums[slot] for slot in where]
 
 
 def _sum(group: Sequence[int], vectors: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
@@ -469,6 +478,17 @@ def _pairs(a: RecordScores, b: RecordScores) -> tuple[list[int], list[int]]:
     return left, right
 
 
+@dataclass
+class _Analysis:
+    """One bootstrap to run: the files it scores (their numbers) and, for each, the row number
+    of every record resampled (one file's own records, or a pair's paired records)."""
+
+    ks: list[int]
+    groups: list[Sequence[int]]
+    full: list[dict[str, Fraction | None]] = field(default_factory=list)
+    samples: list[list[dict[str, Fraction | None]]] = field(default_factory=list)
+
+
 def compare(
     runs: Sequence[tuple[str, Any, RecordScores]],
     resamples: int = DEFAULT_RESAMPLES,
@@ -480,7 +500,9 @@ def compare(
     """Bootstrap intervals of each run (name, Report, its RecordScores) and paired intervals
     of the difference a - b of each pair of runs (in the order given) whose records align.
 
-    `alignment` only says, in the output, what the keys were made from.
+    `alignment` only says, in the output, what the keys were made from. Analyses over the same
+    number of records share each resample's indices (drawn once), and identical row-number
+    lists (a pair aligned in file order is its files' own) are summed once.
     """
     engine = Engine(engine)
     if engine is Engine.AUTO:
@@ -504,38 +526,54 @@ def compare(
             found = cache[(k, total)] = scorings[k].scores(total)
         return found
 
-    def run(ks: Sequence[int], groups: Sequence[Sequence[int]]) -> tuple[
-        list[dict[str, Fraction | None]], Iterator[list[dict[str, Fraction | None]]]
-    ]:
-        full = [scores_of(k, _sum(g, vectors[k])) for k, g in zip(ks, groups, strict=True)]
-        totals = _resampled_totals(groups, [vectors[k] for k in ks], resamples, seed, engine)
-        return full, ([scores_of(k, t) for k, t in zip(ks, ts, strict=True)] for ts in totals)
+    own = {k: _Analysis([k], [scores.groups]) for k, (_, _, scores) in enumerate(runs)
+           if len(scores)}
+    pairs: dict[tuple[int, int], _Analysis | Difference] = {}
+    for i in range(len(runs)):
+        for j in range(i + 1, len(runs)):
+            pairs[(i, j)] = _pair_analysis(runs, i, j)
+    analyses = [*own.values(), *(a for a in pairs.values() if isinstance(a, _Analysis))]
+    for analysis in analyses:
+        analysis.full = [scores_of(k, _sum(g, vectors[k]))
+                         for k, g in zip(analysis.ks, analysis.groups, strict=True)]
+    for n in sorted({len(a.groups[0]) for a in analyses}):
+        batch = [a for a in analyses if len(a.groups[0]) == n]
+        members = [(k, g) for a in batch for k, g in zip(a.ks, a.groups, strict=True)]
+        totals = _resampled_totals([g for _, g in members], [vectors[k] for k, _ in members],
+                                   resamples, seed, engine)
+        for sums in totals:
+            at = 0
+            for a in batch:
+                a.samples.append([scores_of(k, sums[at + m]) for m, k in enumerate(a.ks)])
+                at += len(a.ks)
 
     files = []
     for k, (name, _, scores) in enumerate(runs):
         names = scorings[k].names
-        if not len(scores):
+        if k not in own:
             files.append(FileIntervals(name, 0, {s: Interval(None, None, None, 0)
                                                  for s in names}))
             continue
-        (full,), samples = run([k], [scores.groups])
         values: dict[str, list[Fraction]] = {s: [] for s in names}
-        for (sample,) in samples:
+        for (sample,) in own[k].samples:
             for s in names:
-                if sample[s] is not None:
-                    values[s].append(sample[s])  # type: ignore[arg-type]
+                value = sample[s]
+                if value is not None:
+                    values[s].append(value)
+        full = own[k].full[0]
         files.append(FileIntervals(name, len(scores), {
             s: _interval(full[s], values[s], low_q, high_q) for s in names}))
-
-    differences = []
-    for i in range(len(runs)):
-        for j in range(i + 1, len(runs)):
-            differences.append(_difference(runs, scorings, i, j, run, low_q, high_q))
+    differences = [
+        found if isinstance(found, Difference)
+        else _difference(runs, scorings, i, j, found, low_q, high_q)
+        for (i, j), found in pairs.items()
+    ]
     return Comparison(resamples, seed, confidence, engine.value, alignment, files, differences)
 
 
-def _difference(runs: Sequence[tuple[str, Any, RecordScores]], scorings: Sequence[_Scoring],
-                i: int, j: int, run: Any, low_q: Fraction, high_q: Fraction) -> Difference:
+def _pair_analysis(runs: Sequence[tuple[str, Any, RecordScores]], i: int,
+                   j: int) -> _Analysis | Difference:
+    """The paired bootstrap of runs i and j, or the Difference saying why they do not pair."""
     (name_a, _, a), (name_b, _, b) = runs[i], runs[j]
     left, right = _pairs(a, b)
     m = len(left)
@@ -545,18 +583,26 @@ def _difference(runs: Sequence[tuple[str, Any, RecordScores]], scorings: Sequenc
         if not any(a.keys) or not any(b.keys):
             reason = "records carry no alignment key (no id field, no input text)"
         return Difference(name_a, name_b, m, len(a), len(b), {}, reason)
+    ga = a.groups if left == list(range(len(a))) else array("q", (a.groups[p] for p in left))
+    gb = b.groups if right == list(range(len(b))) else array("q", (b.groups[p] for p in right))
+    return _Analysis([i, j], [ga, gb])
+
+
+def _difference(runs: Sequence[tuple[str, Any, RecordScores]], scorings: Sequence[_Scoring],
+                i: int, j: int, analysis: _Analysis, low_q: Fraction,
+                high_q: Fraction) -> Difference:
+    """The intervals of the differences a - b from a paired analysis that has run."""
+    (name_a, _, a), (name_b, _, b) = runs[i], runs[j]
     names = [s for s in scorings[i].names if s in scorings[j].names]
-    ga = [a.groups[p] for p in left]
-    gb = [b.groups[p] for p in right]
-    full, samples = run([i, j], [ga, gb])
     values: dict[str, list[Fraction]] = {s: [] for s in names}
-    for sa, sb in samples:
+    for sa, sb in analysis.samples:
         for s in names:
-            if sa[s] is not None and sb[s] is not None:
-                values[s].append(sa[s] - sb[s])
-    estimates: Mapping[str, Fraction | None] = {
-        s: None if full[0][s] is None or full[1][s] is None else full[0][s] - full[1][s]
-        for s in names
-    }
-    return Difference(name_a, name_b, m, len(a), len(b),
+            va, vb = sa[s], sb[s]
+            if va is not None and vb is not None:
+                values[s].append(va - vb)
+    estimates: dict[str, Fraction | None] = {}
+    for s in names:
+        fa, fb = analysis.full[0][s], analysis.full[1][s]
+        estimates[s] = None if fa is None or fb is None else fa - fb
+    return Difference(name_a, name_b, len(analysis.groups[0]), len(a), len(b),
                       {s: _interval(estimates[s], values[s], low_q, high_q) for s in names})
