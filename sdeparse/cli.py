@@ -133,7 +133,8 @@ def _targets_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         default="",
         help="with --targets: join outputs and targets by this field (a string or an integer "
-        "in both files) instead of by line number",
+        "in both files) instead of by line number; with several files: pair their records by "
+        "it for the bootstrap differences",
     )
 
 
