@@ -134,7 +134,8 @@ def _targets_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         default="",
         help="with --targets: join outputs and targets by this field (a string or an integer "
-        "in both files) instead of by line number",
+        "in both files) instead of by line number; with several files: pair their records by "
+        "it for the bootstrap differences",
     )
 
 
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         "labels, diagnostics) as JSON Lines to PATH",
     )
     _report_options(ev)
+    _compare_options(ev)
 
     pa = commands.add_parser(
         "parse",
@@ -358,7 +360,7 @@ def _check_setup(args: argparse.Namespace, files: Sequence[str], stderr: TextIO,
 
 def _check_targets(args: argparse.Namespace, files: Sequence[str], stderr: TextIO) -> int:
     """Validate the targets options (and --errors-out): 0 or exit status 2."""
-    if args.id_field and not args.targets:
+    if args.id_field and not args.targets and len(files) < 2:
         return _fail("--id-field joins by id with a --targets file; give --targets", stderr)
     if args.targets:
         if getattr(args, "predictions_only", False):
@@ -445,13 +447,16 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     targets, status = _load_targets(args, stderr)
     if status:
         return status
-    with _replacing(args.errors_out) as errors_out:
+    runs, status = _bootstrap_runs(args, len(files), stderr)
+    if status:
+        return status
+    with _replacing(args.errors_out) as errors_out, _evaluator(args) as evaluate:
         reports = []
-        for path, design in files:
+        for k, (path, design) in enumerate(files):
             assert design is not None  # _check_setup refused a file without a design
             try:
                 reports.append(
-                    evaluate_file(
+                    evaluate(
                         path,
                         args.task,
                         design,
@@ -461,6 +466,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                         predictions_only=args.predictions_only,
                         targets=targets,
                         errors_out=errors_out,
+                        **_per_record(args, runs, k),
                     )
                 )
             except InputError as exc:
@@ -472,9 +478,14 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 return _fail(f"{path}: {exc.strerror or exc}", stderr)
     warnings = [_advice(report, path, args, design) for (path, design), report in
                 zip(files, reports, strict=True)]
-    table_on_stdout = _write_report_extras(args, reports, stdout, stderr, warnings)
+    comparison = _comparison(args, files, reports, runs)
+    extra = comparison.as_table() if comparison is not None else None
+    table_on_stdout = _write_report_extras(args, reports, stdout, stderr, warnings, extra)
     if args.json:
-        _write_bytes(stdout, dumps(json_document(reports, args, warnings)) + b"\n")
+        document = json_document(reports, args, warnings)
+        if comparison is not None:
+            document["bootstrap"] = comparison.to_dict()
+        _write_bytes(stdout, dumps(document) + b"\n")
     elif not table_on_stdout:
         for warning in filter(None, warnings):
             _write_text(stdout, f"warning: {warning}\n")
@@ -482,8 +493,12 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             _write_text(stdout, "\n")
         if len(reports) == 1:
             _write_text(stdout, render_text(reports[0]))
+            if comparison is not None:
+                _write_text(stdout, "\n" + comparison.to_text())
         else:
             _write_text(stdout, render_summary(reports))
+            if comparison is not None:
+                _write_text(stdout, "\n" + comparison.to_text())
             for report in reports:
                 _write_text(stdout, "\n" + render_text(report))
     _flush(stdout)
@@ -562,6 +577,105 @@ def _write_report_extras(args: argparse.Namespace, reports: Sequence[Report], st
             print(f"sdeparse: warning: {warning}", file=stderr)
     _write_text(stdout, text)
     return True
+
+
+# ---- --bootstrap, --seed and --dask (issue 13: is the difference real; evaluating on Dask) ----
+def _compare_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the bootstrap intervals and of evaluating on a Dask cluster."""
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="N",
+        help="bootstrap resamples of the 95%% percentile intervals of each file's main scores "
+        "and, for files holding the same inputs (aligned by --id-field, else by the input "
+        "text), of the paired difference between every two files (default: 1000 with "
+        "several files, none with one; 0 for none)",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="the seed of the bootstrap resamples (default: 0)")
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="evaluate on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' "
+        "for a local cluster of --jobs worker processes (2 when --jobs is 1); needs "
+        'pip install "sdeparse[dask]"',
+    )
+
+
+def _bootstrap_runs(args: argparse.Namespace, files: int,
+                    stderr: TextIO) -> tuple[list[Any] | None, int]:
+    """One RecordScores per file when intervals are asked for (else None), and 0; or None and
+    exit status 2 for bad values, or for --dask without Dask installed."""
+    if args.bootstrap is not None and args.bootstrap < 0:
+        return None, _fail("--bootstrap must be 0 or more", stderr)
+    if args.seed < 0:
+        return None, _fail("--seed must be 0 or more", stderr)
+    if args.dask:
+        from .dask import DaskUnavailable, _require
+
+        try:
+            _require()
+        except DaskUnavailable as exc:
+            return None, _fail(str(exc), stderr)
+    resamples = args.bootstrap if args.bootstrap is not None else (1000 if files > 1 else 0)
+    if not resamples:
+        return None, 0
+    from .compare import RecordScores
+
+    return [RecordScores() for _ in range(files)], 0
+
+
+def _per_record(args: argparse.Namespace, runs: list[Any] | None, k: int) -> dict[str, Any]:
+    """The evaluate_file options that collect file k's per-record scores, if asked for."""
+    if runs is None:
+        return {}
+    return {"per_record": runs[k], "align_field": args.id_field}
+
+
+@contextlib.contextmanager
+def _evaluator(args: argparse.Namespace) -> Iterator[Any]:
+    """The function evaluating one file: in this process (or --jobs processes), or on the
+    --dask cluster, connected to (or started) for the whole run."""
+    if not args.dask:
+        yield evaluate_file
+        return
+    import functools
+
+    from .dask import connect
+    from .dask import evaluate_file as on_cluster
+
+    try:
+        cluster = connect(args.dask, args.jobs if args.jobs > 1 else 2)
+        client = cluster.__enter__()
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"--dask {args.dask}: cannot connect: {exc}") from None
+    try:
+        yield functools.partial(on_cluster, client=client)
+    finally:
+        with contextlib.suppress(Exception):
+            cluster.__exit__(None, None, None)
+
+
+class ClusterError(SdeparseError):
+    """The --dask cluster cannot be reached or started."""
+
+
+def _comparison(args: argparse.Namespace, files: Sequence[tuple[str, str | None]],
+                reports: Sequence[Report], runs: list[Any] | None) -> Any:
+    """The bootstrap intervals of the run (a compare.Comparison), or None if not asked for."""
+    if runs is None:
+        return None
+    from .compare import compare
+
+    names = [path for path, _ in files]
+    if len(set(names)) < len(names):
+        names = [f"{path}::{design}" for path, design in files]
+    alignment = (f"the id field {args.id_field!r}" if args.id_field
+                 else f"the input text (field {args.input_field or 'prompt'!r})")
+    resamples = args.bootstrap if args.bootstrap is not None else 1000
+    return compare(list(zip(names, reports, runs, strict=True)), resamples, args.seed,
+                   alignment=alignment)
 
 
 @contextlib.contextmanager
@@ -757,6 +871,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         _silence_stdout()  # what is left in its buffer cannot be written either
         return _fail(str(exc), stderr, 1)
+    except ClusterError as exc:  # --dask: the cluster cannot be reached or started
+        return _fail(str(exc), stderr)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours
         _silence_stdout()

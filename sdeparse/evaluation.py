@@ -30,12 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeAlias
 
+from .compare import record_key, record_row
 from .design import Design
 from .diagnostics import Severity
 from .errors import InputError
 from .parser import parse, parser_for
 from .profiles import get_profile
 from .report import DEFAULT_ERROR_SAMPLES, DEFAULT_SAMPLES, NoScorer, Report
+from .scoring import ExtractionScorer
 from .task import Task, load_task
 
 CHUNK_SIZE = 1000
@@ -91,6 +93,11 @@ class Settings:
     design_given: str = ""
     #: Keep each output with a format error in full (for --errors-out).
     keep_errors: bool = False
+    #: Keep each scored output's alignment key and score contribution (`sdeparse.compare`).
+    per_record: bool = False
+    #: The field whose value aligns records across files (an id); "" for the input text
+    #: (`input_field`, else ``prompt``).
+    align_field: str = ""
 
     def target(self, line: int, record: Mapping[str, Any]) -> str:
         """The record's target: its own field, or its entry in the targets file."""
@@ -199,6 +206,10 @@ def _id_of(record: Mapping[str, Any], id_field: str) -> str:
         return str(value)
     raise BadInput("not_a_string", f"id field {id_field!r} is {_json_kind(value)}, not a "
                    "string or an integer", record)
+
+
+#: Receives each chunk's per-record (alignment key, score contribution) pairs, in input order.
+PerRecord: TypeAlias = Callable[[Sequence[tuple[Any, tuple[int, ...]]]], None]
 
 
 class Writable(Protocol):
@@ -400,7 +411,15 @@ def evaluate_chunk(
                 report.add_gold_error(line, reason)
                 continue
         result = parse(prediction, s.task, s.design, s.profile, source)
-        report.add(line, result, truth, prediction)
+        if s.per_record:
+            scorer = report.scorer
+            before = scorer.micro if isinstance(scorer, ExtractionScorer) else None
+            report.add(line, result, truth, prediction)
+            report.scored_records.append(
+                (_align_key(s, record), record_row(report.scorer, truth, result, before))
+            )
+        else:
+            report.add(line, result, truth, prediction)
         if s.keep_errors and result.is_format_error:
             entry: dict[str, Any] = {"line": line, "prediction": prediction}
             if target is not None:
@@ -408,6 +427,18 @@ def evaluate_chunk(
             entry["parsed"] = result.to_dict()
             report.error_records.append(entry)
     return report, None
+
+
+def _align_key(settings: Settings, record: Mapping[str, Any]) -> bytes | None:
+    """What aligns a record with its counterparts in other files: a digest of its id (the
+    `align_field`) or of its input text; None when the record has neither."""
+    if settings.align_field:
+        try:
+            return record_key(_id_of(record, settings.align_field))
+        except BadInput:
+            return None
+    value = record.get(settings.input_field or "prompt")
+    return record_key(value) if isinstance(value, str) else None
 
 
 #: How many distinct targets a process keeps parsed (targets repeat heavily: a test set's
@@ -671,6 +702,8 @@ def _settings(
     predictions_only: bool = False,
     targets: Targets | None = None,
     keep_errors: bool = False,
+    per_record: bool = False,
+    align_field: str = "",
 ) -> Settings:
     loaded, chosen = check_setup(task, design, profile)
     if any(not isinstance(text, str) or not text for text in strip):
@@ -693,6 +726,8 @@ def _settings(
         targets=targets,
         design_given=design if isinstance(design, str) else "",
         keep_errors=keep_errors,
+        per_record=per_record,
+        align_field=align_field,
     )
 
 
@@ -703,16 +738,25 @@ def _collect(
     bar: Any,
     sizes: deque[int] | None = None,
     errors_out: Writable | None = None,
+    per_record: PerRecord | None = None,
+    results: Iterable[tuple[Report, Any]] | None = None,
 ) -> Report:
     """Merge the partial reports in input order; advance the bar by records or by bytes;
-    write the outputs with a format error in full to `errors_out` (one JSON line each)."""
+    write the outputs with a format error in full to `errors_out` (one JSON line each);
+    hand each partial report's per-record scores to `per_record`. `results` are the partial
+    reports when computed elsewhere (a Dask cluster), else they are computed here."""
     report = settings.empty_report()
+    if results is None:
+        results = run_chunks(evaluate_chunk, settings, chunks, jobs)
     try:
-        for partial, failure in run_chunks(evaluate_chunk, settings, chunks, jobs):
+        for partial, failure in results:
             if errors_out is not None:
                 for entry in partial.error_records:
                     errors_out.write(dumps({"file": settings.source, **entry}) + b"\n")
             partial.error_records.clear()
+            if per_record is not None:
+                per_record(partial.scored_records)
+            partial.scored_records.clear()
             report.update(partial)
             bar.update(sizes.popleft() if sizes is not None else partial.records)
             if failure is not None:
@@ -744,6 +788,8 @@ def evaluate(
     predictions_only: bool = False,
     targets: Targets | None = None,
     errors_out: Writable | None = None,
+    per_record: PerRecord | None = None,
+    align_field: str = "",
 ) -> Report:
     """Evaluate records ({"prompt", "target", "prediction"} dicts) into a Report.
 
@@ -761,6 +807,9 @@ def evaluate(
     `predictions_only` reads no target: the report has format errors and codes, no scores.
     `targets` (`Targets.load`) gives the targets from a separate file instead of the records.
     `errors_out`, a binary stream, receives every output with a format error as a JSON line.
+    `per_record`, when given, receives each scored output's alignment key (a digest of its
+    `align_field`, or of its input text when that is "") and score contribution
+    (`sdeparse.compare.RecordScores` collects them); off by default, it costs nothing then.
     """
     settings = _settings(
         task,
@@ -778,11 +827,14 @@ def evaluate(
         predictions_only,
         targets,
         errors_out is not None,
+        per_record is not None,
+        align_field,
     )
     items = _records_of(records)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
     bar = progress_bar(progress, total, "rec", source or "evaluating")
-    return _collect(settings, chunked(items, first_line), jobs, bar, errors_out=errors_out)
+    return _collect(settings, chunked(items, first_line), jobs, bar, errors_out=errors_out,
+                    per_record=per_record)
 
 
 def open_input(path: str | Path) -> tuple[BinaryIO, int | None, bool]:
@@ -819,9 +871,12 @@ def evaluate_file(
     predictions_only: bool = False,
     targets: Targets | None = None,
     errors_out: Writable | None = None,
+    per_record: PerRecord | None = None,
+    align_field: str = "",
 ) -> Report:
     """Evaluate a JSON Lines file (``-`` for standard input), streaming, into a Report
-    (`predictions_only`, `targets` and `errors_out` as for `evaluate`)."""
+    (`predictions_only`, `targets`, `errors_out`, `per_record` and `align_field` as for
+    `evaluate`)."""
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
         task,
@@ -839,13 +894,15 @@ def evaluate_file(
         predictions_only,
         targets,
         errors_out is not None,
+        per_record is not None,
+        align_field,
     )
     stream, size, close = open_input(path)
     try:
         bar = progress_bar(progress, size, "B", source)
         sizes: deque[int] = deque()
         chunks = _measured_chunks(stream, sizes, max_line_bytes, source)
-        return _collect(settings, chunks, jobs, bar, sizes, errors_out)
+        return _collect(settings, chunks, jobs, bar, sizes, errors_out, per_record)
     finally:
         if close:
             stream.close()

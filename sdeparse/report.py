@@ -279,6 +279,10 @@ class Report:
     #: the outputs with a format error in full, kept only while a run writes them out
     #: (``--errors-out``); not part of the counts, never serialized or merged
     error_records: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    #: each scored output's (alignment key, score contribution), kept only while a run asks
+    #: for them (the bootstrap of `sdeparse.compare`); like error_records, not part of the
+    #: counts, never serialized or merged
+    scored_records: list[tuple[Any, tuple[int, ...]]] = field(default_factory=list, repr=False)
 
     @classmethod
     def for_task(
