@@ -29,7 +29,7 @@ from lark.lexer import PatternRE, TerminalDef
 from ..diagnostics import Code, Severity
 from ..fold import FoldRules
 from ..grammar import build_parser
-from ..records import Diagnostics, Record, preview, record
+from ..records import Diagnostics, Field, Record, preview, record
 from ..task import Punctuation, Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
@@ -280,7 +280,9 @@ class _Memo:
     """What a reader learns about words, fields and keys of one vocabulary, kept across
     outputs. Bounded: emptied after a read once it holds more than `_MEMO_LIMIT` answers."""
 
-    __slots__ = ("vocabulary", "words", "proses", "joins", "merges", "patterns", "anchors")
+    __slots__ = (
+        "vocabulary", "words", "proses", "joins", "merges", "plains", "patterns", "anchors"
+    )
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary  # kept, so that its id is not reused while cached
@@ -288,13 +290,18 @@ class _Memo:
         self.proses: dict[str, tuple[int, int, int] | None] = {}
         self.joins: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
         self.merges: dict[str, tuple[int, int, int, int] | None] = {}
+        self.plains: dict[tuple[str, str], bool] = {}
         spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
         self.patterns = prose_patterns(tuple(spellings))
         self.anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
 
     def size(self) -> int:
         return (
-            len(self.words) + len(self.proses) + len(self.merges) + sum(map(len, self.joins))
+            len(self.words)
+            + len(self.proses)
+            + len(self.merges)
+            + len(self.plains)
+            + sum(map(len, self.joins))
         )
 
     def trim(self) -> None:
@@ -303,10 +310,14 @@ class _Memo:
             self.words.clear()
             self.proses.clear()
             self.merges.clear()
+            self.plains.clear()
             for cache in self.joins:
                 cache.clear()
 
 
+#: The longest item (key to value) `PairsReader._plain` is asked about; longer ones take the
+#: general path, so that a memo never keeps a long text alive.
+_PLAIN_SIZE = 256
 #: The most answers a memo keeps between outputs, and the most vocabularies memoized.
 _MEMO_LIMIT = 20_000
 _MEMO_VOCABULARIES = 32
@@ -371,6 +382,8 @@ class PairsReader(Transformer):
         self._proses = memo.proses
         self._join_cache = memo.joins
         self._merges = memo.merges
+        #: `_plain`'s answers, by (key, value).
+        self._plains = memo.plains
         self._patterns = memo.patterns
         self._anchors = memo.anchors
 
@@ -515,8 +528,24 @@ class PairsReader(Transformer):
         at_end = last_content if follow is None or "\n" in follow[0] else -1
         key_value = punct.key_value
         records = reading.records
+        plains = self._plains
         for i in content:
             piece = pieces[i]
+            # An item as the renderer writes it (checked once per key and value by `_plain`):
+            # its record at once, without the general path's steps, none of which would
+            # report anything on it.
+            if (
+                piece.rule == "item"
+                and not piece.spaces
+                and (not expected or piece.colons[0][0] == key_value)
+            ):
+                (key, ks, ke), (value, vs, ve) = piece.parts
+                plain = plains.get((key, value))
+                if plain is None and ve - ks <= _PLAIN_SIZE:  # long texts are not kept
+                    plain = plains[(key, value)] = self._plain(key, value)
+                if plain:
+                    records.append(Record(Field(key, ks, ke), Field(value, vs, ve), ks, ve))
+                    continue
             if expected:
                 for colon, start, end in piece.colons:
                     if colon != key_value:
@@ -545,6 +574,27 @@ class PairsReader(Transformer):
                     )
                 self._read_piece(sub, i, i == at_end and k == last, records)
         return reading
+
+    def _plain(self, key: str, value: str) -> bool:
+        """Whether an ``item`` piece ``key<colon>value`` (no stray spaces, the canonical colon)
+        is read as one record of its key and value with no diagnostic, wherever it stands:
+        found by reading such a piece with `_split` and `_read_item` (at the end of the output
+        and not), whose answers depend on the two texts alone."""
+        colon = self.task.punctuation.key_value
+        end = len(key) + len(colon) + len(value)
+        parts = ((key, 0, len(key)), (value, end - len(value), end))
+        piece = Piece("item", parts, ((colon, len(key), end - len(value)),))
+        expected = record(key, 0, len(key), value, end - len(value), end, 0, end)
+        probe = PairsReader(
+            key + colon + value, "lines", self.task, self.vocabulary, Diagnostics(), False
+        )
+        if probe._split(piece) is not None:
+            return False
+        for at_end in (True, False):
+            records: list[Record] = []
+            if probe._read_item(piece, at_end, records) != expected or records or probe.diags:
+                return False
+        return True
 
     def _read_piece(self, piece: Piece, index: int, at_end: bool, records: list[Record]) -> None:
         """The records of one piece (or of a part of a piece cut at a joiner) by its rule."""
