@@ -298,13 +298,14 @@ def test_learned_fast_path_equals_full_reading(learned_parsers, case):
 
 @contextmanager
 def _general_path_only():
-    """Neither the pairs reader nor `slots.resolve` takes an item as plain: every item goes
-    through the general path (the memos are emptied before and after, since the reader keeps
-    the patched answers)."""
+    """Neither the pairs reader nor `slots.resolve` takes an item as plain, and an unwrapped
+    text is never read by the canonical matcher: every item goes through the general path (the
+    memos are emptied before and after, since the reader keeps the patched answers)."""
     _forget()
     with (
         mock.patch.object(pairs.PairsReader, "_plain", lambda self, key, value: False),
         mock.patch.object(slots, "_plain", lambda pair, task, numeric, plains: None),
+        mock.patch.object(Parser, "_unwrapped", Parser._diagnose),
     ):
         yield
     _forget()
@@ -388,6 +389,20 @@ def test_plain_items_are_taken():
     assert sum(memo.plains.values()) >= 1
     table = slots._plains_of(task, False)
     assert any(found is not None for found in table.values())
+
+
+def test_wrapped_canonical_answer_is_matched():
+    """A canonical answer after a think block: the unwrapped text goes to the canonical
+    matcher (the general reading is never asked), with the block's note as the diagnostic."""
+    task = TASKS["masa-d1"]
+    labels = {a: task.label_names[1] for a in task.aspect_names}
+    text = "<think>好的</think>" + sdeparse.render(labels, task, "lines")
+    parser = Parser(task, "lines")
+    with mock.patch.object(Parser, "_diagnose", side_effect=AssertionError("read in full")):
+        fast = parser.parse(text)
+    assert fast.labels == labels and fast.codes == [sdeparse.Code.REASONING_BLOCK]
+    _, general = _both_paths(parser, text)
+    assert fast == general
 
 
 def test_plain_tables_stay_bounded():
