@@ -213,24 +213,23 @@ class Scanner:
         # long output's pieces then take a third less memory (and are read faster).
         known: dict[str, str] = {}
         same = known.setdefault
+        new_piece = tuple.__new__  # a Piece without the Python-level __new__ of NamedTuple
         while True:
             match = piece_at(text, pos)
             if match is None:  # cannot happen: every part of the pattern is optional
                 return None
             key, colon, value, trail, sep = match.groups()
-            pos, ends = match.end(), 4  # `ends`: the group of the trailing space, then sep
+            # All spans at once (`regs`: the match's, then each group's; (-1, -1) if unset).
+            regs = match.regs
+            pos, ends = regs[0][1], 4  # `ends`: the group of the trailing space, then sep
             if colon is None:
                 rule = "empty" if key is None else "no_colon"
-                parts: tuple[Span, ...] = () if key is None else ((same(key, key), *match.span(1)),)
+                parts: tuple[Span, ...] = () if key is None else ((same(key, key), *regs[1]),)
                 colons: tuple[Span, ...] = ()
             else:
-                c_start, c_end = match.span(2)
-                key_part = (
-                    ("", c_start, c_start) if key is None else (same(key, key), *match.span(1))
-                )
-                value_part = (
-                    ("", c_end, c_end) if value is None else (same(value, value), *match.span(3))
-                )
+                c_start, c_end = regs[2]
+                key_part = ("", c_start, c_start) if key is None else (same(key, key), *regs[1])
+                value_part = ("", c_end, c_end) if value is None else (same(value, value), *regs[3])
                 parts, colons = (key_part, value_part), ((same(colon, colon), c_start, c_end),)
                 rule = "item"
                 if pos < size and trail is None and sep is None:  # a colon follows the value
@@ -254,14 +253,15 @@ class Scanner:
                     if match is None:  # cannot happen, as above
                         return None
                     trail, sep = match.groups()
-                    pos, ends = match.end(), 1
+                    regs = match.regs
+                    pos, ends = regs[0][1], 1
             if trail is not None:
-                spaces = (*spaces, (trail, *match.span(ends)))
-            out.append(Piece(rule, parts, colons, line, spaces))
+                spaces = (*spaces, (trail, *regs[ends]))
+            out.append(new_piece(Piece, (rule, parts, colons, line, spaces)))
             if sep is None:
                 return out if pos == size else None
             spaces = ()
-            out.append((same(sep, sep), *match.span(ends + 1)))
+            out.append((same(sep, sep), *regs[ends + 1]))
             if "\n" in sep:
                 line += 1
 
