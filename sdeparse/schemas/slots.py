@@ -419,7 +419,8 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
         for item in complete
     ]
     n = len(seq)
-    period = n - _border(seq)
+    # Items all distinct have no border: the answer is given once (its period is n).
+    period = n if len(ids) == n else n - _border(seq)
     copies = n // period
     cut_repeats = unnoticed_cut
     if cut_at is not None:
