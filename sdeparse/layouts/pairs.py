@@ -1131,11 +1131,18 @@ def read_pairs(
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
     try:
+        if len(text) < _PAUSE_GC_FROM:  # `_no_gc` would do nothing: spare its set-up
+            return _read_with(reader, text, fmt, marks, engine)
         with _no_gc(len(text)):
-            scan = scanner(fmt, marks) if engine == "scanner" else None
-            children = scan.children(text) if scan is not None else None
-            if children is None:
-                return reader.transform(pairs_parser(fmt, marks).parse(text))
-            return reader.read(children)
+            return _read_with(reader, text, fmt, marks, engine)
     finally:
         _memo_for(vocabulary).trim()
+
+
+def _read_with(reader: PairsReader, text: str, fmt: str, marks: Marks, engine: str) -> Reading:
+    """`read_pairs`' reading by the scanner or lark's parse."""
+    scan = scanner(fmt, marks) if engine == "scanner" else None
+    children = scan.children(text) if scan is not None else None
+    if children is None:
+        return reader.transform(pairs_parser(fmt, marks).parse(text))
+    return reader.read(children)
