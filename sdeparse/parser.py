@@ -112,10 +112,23 @@ class Parser:
         unwrapped = unwrap(text, self.task, self.design, self.schema)
         if unwrapped is None:
             return self._diagnose(text, source)
-        prediction, inner = self._diagnose(unwrapped.text, source)
+        prediction, inner = self._unwrapped(unwrapped.text, source)
         diags = Diagnostics(map(unwrapped.diagnostic, inner))
         diags.extend(unwrapped.notes)
         return prediction, diags.sorted()
+
+    def _unwrapped(
+        self, text: str, source: str | None = None
+    ) -> tuple[Prediction, list[Diagnostic]]:
+        """The reading of a text without its wrapper: what `_diagnose` gives, by the canonical
+        matcher when the text is canonical (a wrapper around a canonical answer, the usual
+        case), since the full reading of a canonical text has no diagnostic and the same
+        labels and descriptions (tests/test_speed.py)."""
+        if self._canonical is not None:
+            fast = self._canonical(text)
+            if fast is not None:
+                return Prediction(fast[0], fast[1]), []
+        return self._diagnose(text, source)
 
     def _diagnose(
         self, text: str, source: str | None = None

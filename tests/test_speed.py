@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import random
+from contextlib import contextmanager
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +28,7 @@ from sdeparse.evaluation import BadInput, decode_line, evaluate
 from sdeparse.layouts import jsonl, pairs
 from sdeparse.parser import Parser
 from sdeparse.result import ParseResult
+from sdeparse.schemas import slots
 from sdeparse.testing import CORRUPTIONS, combine
 
 TASKS = {name: sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS}
@@ -47,6 +50,7 @@ def _full(parser: Parser, text: str) -> ParseResult:
 def _forget() -> None:
     """Empty every memo kept across outputs."""
     pairs._memos.clear()
+    slots._PLAINS.clear()
     jsonl._SHAPES.clear()
     for task in TASKS.values():
         task._aspect_memo.clear()  # type: ignore[attr-defined]
@@ -287,3 +291,125 @@ def test_learned_fast_path_equals_full_reading(learned_parsers, case):
     assert first == _full(parser, text)
     first.labels["x"] = "changed"  # a caller's edit does not reach the table
     assert parser.parse(text) == _full(parser, text)
+
+
+# ---- plain items: the pairs reader's and the resolver's shortcut for canonical items --------
+
+
+@contextmanager
+def _general_path_only():
+    """Neither the pairs reader nor `slots.resolve` takes an item as plain, and an unwrapped
+    text is never read by the canonical matcher: every item goes through the general path (the
+    memos are emptied before and after, since the reader keeps the patched answers)."""
+    _forget()
+    with (
+        mock.patch.object(pairs.PairsReader, "_plain", lambda self, key, value: False),
+        mock.patch.object(slots, "_plain", lambda pair, task, numeric, plains: None),
+        mock.patch.object(Parser, "_unwrapped", Parser._diagnose),
+    ):
+        yield
+    _forget()
+
+
+def _both_paths(parser: Parser, text: str) -> tuple[ParseResult, ParseResult]:
+    """The full reading with the plain-item shortcuts (cold, then warm: equal) and without."""
+    _forget()
+    cold = _full(parser, text)
+    assert _full(parser, text) == cold
+    with _general_path_only():
+        general = _full(parser, text)
+    return cold, general
+
+
+@FEW
+@given(outputs())
+def test_plain_items_equal_the_general_path(case):
+    """Renderings, one operator or two or three at once, any task and design: the reading with
+    plain items taken at once equals the reading of every item by the general path (labels,
+    diagnostics with spans and messages, descriptions)."""
+    task, design, text = case
+    fast, general = _both_paths(Parser(task, design), text)
+    assert fast == general
+
+
+#: Characters of the pairs layouts: keys, labels, colons, separators, spaces, list markers and
+#: a joiner.
+PAIRS_WORDS = "食品评价饮品正面负面中性未提及：:，,。.\n 1-*和"
+
+
+@FEW
+@given(
+    st.sampled_from(sorted(TASKS)),
+    st.sampled_from([d for d in DESIGNS if not d.is_json]),
+    st.text(alphabet=st.sampled_from(PAIRS_WORDS), max_size=40),
+)
+def test_plain_items_equal_the_general_path_on_any_pairs_text(name, design, text):
+    """Arbitrary strings of the pairs layouts' marks and words (keys, labels, colons,
+    separators, spaces, list markers, joiners): both paths agree."""
+    fast, general = _both_paths(Parser(TASKS[name], design), text)
+    assert fast == general
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_every_operator_plain_items_equal_the_general_path(name):
+    """Every operator's output, for every design and task it applies to, alone and combined
+    with others: both paths agree."""
+    op = CORRUPTIONS[name]
+    rng = random.Random(name)
+    for task in TASKS.values():
+        for design in DESIGNS:
+            if not op.applies_to(design):
+                continue
+            parser = Parser(task, design)
+            for _ in range(2):
+                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
+                descriptions = {a: "味道不错" for a in task.aspect_names}
+                canonical = sdeparse.render(labels, task, design, descriptions)
+                text = op.apply(canonical, task, design, rng)
+                if text is None:
+                    continue
+                fast, general = _both_paths(parser, text)
+                assert fast == general, (task.name, design.name, text)
+                more = combine(text, task, design, rng, 2)
+                if more is not None:
+                    fast, general = _both_paths(parser, more.text)
+                    assert fast == general, (task.name, design.name, more.text)
+
+
+def test_plain_items_are_taken():
+    """The shortcuts do fire on a deviating output whose other items are canonical (so the
+    differential tests above compare two different paths)."""
+    task = TASKS["masa-d1"]
+    labels = {a: task.label_names[0] for a in task.aspect_names}
+    text = sdeparse.render(labels, task, "natural").replace("，", "；", 1)
+    _forget()
+    result = sdeparse.parse(text, task, "natural")
+    assert result.codes == [sdeparse.Code.PUNCTUATION]
+    memo = next(iter(pairs._memos.values()))
+    assert sum(memo.plains.values()) >= 1
+    table = slots._plains_of(task, False)
+    assert any(found is not None for found in table.values())
+
+
+def test_wrapped_canonical_answer_is_matched():
+    """A canonical answer after a think block: the unwrapped text goes to the canonical
+    matcher (the general reading is never asked), with the block's note as the diagnostic."""
+    task = TASKS["masa-d1"]
+    labels = {a: task.label_names[1] for a in task.aspect_names}
+    text = "<think>好的</think>" + sdeparse.render(labels, task, "lines")
+    parser = Parser(task, "lines")
+    with mock.patch.object(Parser, "_diagnose", side_effect=AssertionError("read in full")):
+        fast = parser.parse(text)
+    assert fast.labels == labels and fast.codes == [sdeparse.Code.REASONING_BLOCK]
+    _, general = _both_paths(parser, text)
+    assert fast == general
+
+
+def test_plain_tables_stay_bounded():
+    """Many distinct plain-looking pairs: the resolver's table never outgrows its bound."""
+    task = TASKS["masa-d1"]
+    _forget()
+    for i in range(slots._PLAIN_LIMIT + 500):
+        sdeparse.parse(f"键{i}：正面，食品评价：负面{i}。", task, "natural")
+    assert len(slots._plains_of(task, False)) <= slots._PLAIN_LIMIT
+    assert all(m.size() <= pairs._MEMO_LIMIT for m in pairs._memos.values())

@@ -29,7 +29,7 @@ from lark.lexer import PatternRE, TerminalDef
 from ..diagnostics import Code, Severity
 from ..fold import FoldRules
 from ..grammar import build_parser
-from ..records import Diagnostics, Record, preview, record
+from ..records import Diagnostics, Field, Record, preview, record
 from ..task import Punctuation, Task
 from .base import KeyKind, Reading, Shape, ValueKind, Vocabulary
 
@@ -213,24 +213,23 @@ class Scanner:
         # long output's pieces then take a third less memory (and are read faster).
         known: dict[str, str] = {}
         same = known.setdefault
+        new_piece = tuple.__new__  # a Piece without the Python-level __new__ of NamedTuple
         while True:
             match = piece_at(text, pos)
             if match is None:  # cannot happen: every part of the pattern is optional
                 return None
             key, colon, value, trail, sep = match.groups()
-            pos, ends = match.end(), 4  # `ends`: the group of the trailing space, then sep
+            # All spans at once (`regs`: the match's, then each group's; (-1, -1) if unset).
+            regs = match.regs
+            pos, ends = regs[0][1], 4  # `ends`: the group of the trailing space, then sep
             if colon is None:
                 rule = "empty" if key is None else "no_colon"
-                parts: tuple[Span, ...] = () if key is None else ((same(key, key), *match.span(1)),)
+                parts: tuple[Span, ...] = () if key is None else ((same(key, key), *regs[1]),)
                 colons: tuple[Span, ...] = ()
             else:
-                c_start, c_end = match.span(2)
-                key_part = (
-                    ("", c_start, c_start) if key is None else (same(key, key), *match.span(1))
-                )
-                value_part = (
-                    ("", c_end, c_end) if value is None else (same(value, value), *match.span(3))
-                )
+                c_start, c_end = regs[2]
+                key_part = ("", c_start, c_start) if key is None else (same(key, key), *regs[1])
+                value_part = ("", c_end, c_end) if value is None else (same(value, value), *regs[3])
                 parts, colons = (key_part, value_part), ((same(colon, colon), c_start, c_end),)
                 rule = "item"
                 if pos < size and trail is None and sep is None:  # a colon follows the value
@@ -254,14 +253,15 @@ class Scanner:
                     if match is None:  # cannot happen, as above
                         return None
                     trail, sep = match.groups()
-                    pos, ends = match.end(), 1
+                    regs = match.regs
+                    pos, ends = regs[0][1], 1
             if trail is not None:
-                spaces = (*spaces, (trail, *match.span(ends)))
-            out.append(Piece(rule, parts, colons, line, spaces))
+                spaces = (*spaces, (trail, *regs[ends]))
+            out.append(new_piece(Piece, (rule, parts, colons, line, spaces)))
             if sep is None:
                 return out if pos == size else None
             spaces = ()
-            out.append((same(sep, sep), *match.span(ends + 1)))
+            out.append((same(sep, sep), *regs[ends + 1]))
             if "\n" in sep:
                 line += 1
 
@@ -280,7 +280,9 @@ class _Memo:
     """What a reader learns about words, fields and keys of one vocabulary, kept across
     outputs. Bounded: emptied after a read once it holds more than `_MEMO_LIMIT` answers."""
 
-    __slots__ = ("vocabulary", "words", "proses", "joins", "merges", "patterns", "anchors")
+    __slots__ = (
+        "vocabulary", "words", "proses", "joins", "merges", "plains", "patterns", "anchors"
+    )
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary  # kept, so that its id is not reused while cached
@@ -288,13 +290,18 @@ class _Memo:
         self.proses: dict[str, tuple[int, int, int] | None] = {}
         self.joins: tuple[dict[str, tuple[tuple[int, int], ...]], ...] = ({}, {}, {}, {})
         self.merges: dict[str, tuple[int, int, int, int] | None] = {}
+        self.plains: dict[tuple[str, str], bool] = {}
         spellings = getattr(vocabulary, "anchor_spellings", ())  # tests read with no vocabulary
         self.patterns = prose_patterns(tuple(spellings))
         self.anchors = _longest_first(tuple(a.casefold() for a in spellings if a))
 
     def size(self) -> int:
         return (
-            len(self.words) + len(self.proses) + len(self.merges) + sum(map(len, self.joins))
+            len(self.words)
+            + len(self.proses)
+            + len(self.merges)
+            + len(self.plains)
+            + sum(map(len, self.joins))
         )
 
     def trim(self) -> None:
@@ -303,10 +310,14 @@ class _Memo:
             self.words.clear()
             self.proses.clear()
             self.merges.clear()
+            self.plains.clear()
             for cache in self.joins:
                 cache.clear()
 
 
+#: The longest item (key to value) `PairsReader._plain` is asked about; longer ones take the
+#: general path, so that a memo never keeps a long text alive.
+_PLAIN_SIZE = 256
 #: The most answers a memo keeps between outputs, and the most vocabularies memoized.
 _MEMO_LIMIT = 20_000
 _MEMO_VOCABULARIES = 32
@@ -371,6 +382,8 @@ class PairsReader(Transformer):
         self._proses = memo.proses
         self._join_cache = memo.joins
         self._merges = memo.merges
+        #: `_plain`'s answers, by (key, value).
+        self._plains = memo.plains
         self._patterns = memo.patterns
         self._anchors = memo.anchors
 
@@ -515,8 +528,24 @@ class PairsReader(Transformer):
         at_end = last_content if follow is None or "\n" in follow[0] else -1
         key_value = punct.key_value
         records = reading.records
+        plains = self._plains
         for i in content:
             piece = pieces[i]
+            # An item as the renderer writes it (checked once per key and value by `_plain`):
+            # its record at once, without the general path's steps, none of which would
+            # report anything on it.
+            if (
+                piece.rule == "item"
+                and not piece.spaces
+                and (not expected or piece.colons[0][0] == key_value)
+            ):
+                (key, ks, ke), (value, vs, ve) = piece.parts
+                plain = plains.get((key, value))
+                if plain is None and ve - ks <= _PLAIN_SIZE:  # long texts are not kept
+                    plain = plains[(key, value)] = self._plain(key, value)
+                if plain:
+                    records.append(Record(Field(key, ks, ke), Field(value, vs, ve), ks, ve))
+                    continue
             if expected:
                 for colon, start, end in piece.colons:
                     if colon != key_value:
@@ -545,6 +574,27 @@ class PairsReader(Transformer):
                     )
                 self._read_piece(sub, i, i == at_end and k == last, records)
         return reading
+
+    def _plain(self, key: str, value: str) -> bool:
+        """Whether an ``item`` piece ``key<colon>value`` (no stray spaces, the canonical colon)
+        is read as one record of its key and value with no diagnostic, wherever it stands:
+        found by reading such a piece with `_split` and `_read_item` (at the end of the output
+        and not), whose answers depend on the two texts alone."""
+        colon = self.task.punctuation.key_value
+        end = len(key) + len(colon) + len(value)
+        parts = ((key, 0, len(key)), (value, end - len(value), end))
+        piece = Piece("item", parts, ((colon, len(key), end - len(value)),))
+        expected = record(key, 0, len(key), value, end - len(value), end, 0, end)
+        probe = PairsReader(
+            key + colon + value, "lines", self.task, self.vocabulary, Diagnostics(), False
+        )
+        if probe._split(piece) is not None:
+            return False
+        for at_end in (True, False):
+            records: list[Record] = []
+            if probe._read_item(piece, at_end, records) != expected or records or probe.diags:
+                return False
+        return True
 
     def _read_piece(self, piece: Piece, index: int, at_end: bool, records: list[Record]) -> None:
         """The records of one piece (or of a part of a piece cut at a joiner) by its rule."""
@@ -1081,11 +1131,18 @@ def read_pairs(
     marks = Marks.of(task)
     reader = PairsReader(text, fmt, task, vocabulary, diags, expected)
     try:
+        if len(text) < _PAUSE_GC_FROM:  # `_no_gc` would do nothing: spare its set-up
+            return _read_with(reader, text, fmt, marks, engine)
         with _no_gc(len(text)):
-            scan = scanner(fmt, marks) if engine == "scanner" else None
-            children = scan.children(text) if scan is not None else None
-            if children is None:
-                return reader.transform(pairs_parser(fmt, marks).parse(text))
-            return reader.read(children)
+            return _read_with(reader, text, fmt, marks, engine)
     finally:
         _memo_for(vocabulary).trim()
+
+
+def _read_with(reader: PairsReader, text: str, fmt: str, marks: Marks, engine: str) -> Reading:
+    """`read_pairs`' reading by the scanner or lark's parse."""
+    scan = scanner(fmt, marks) if engine == "scanner" else None
+    children = scan.children(text) if scan is not None else None
+    if children is None:
+        return reader.transform(pairs_parser(fmt, marks).parse(text))
+    return reader.read(children)

@@ -168,8 +168,32 @@ def resolve(
 
     pairs_layout = design.format in (Format.NATURAL, Format.LINES)
     starts = sorted(item.start for item in items)
+    plains = _plains_of(task, numeric)
+    omit = design.omit_unmentioned
+    placeholder = task.placeholder
     for item in _first_answer(items, text, diags):
         key = item.key
+        # A key naming one aspect exactly and a value naming its label as written (checked
+        # once per pair of texts by `_plain`): the label at once, nothing to report.
+        if item.value is not None:
+            pair = (key.text, item.value.text)
+            plain = plains[pair] if pair in plains else _plain(pair, task, numeric, plains)
+            if plain is not None:
+                given: str | None = plain[1]
+                if pairs_layout and given != placeholder:  # a comment may take it back
+                    given = _check_comment(key.text, item.value, plain[1], starts, text, task,
+                                           diags)
+                for aspect in plain[0]:
+                    give(aspect, given, item)
+                if omit and plain[1] == placeholder:
+                    diags.add(
+                        Code.UNEXPECTED_PLACEHOLDER,
+                        item.start,
+                        item.end,
+                        f"{key.text} printed with {placeholder} where OU leaves it out",
+                        "none needed",
+                    )
+                continue
         match = task.resolve_aspect(key.text)
         if match.how is AspectHow.TEMPLATE or (
             match.how is AspectHow.NONE
@@ -207,7 +231,7 @@ def resolve(
                 f"{preview(key.text)!r} read as {names}",
                 f"read as {names}",
             )
-        label: str | None = None
+        label = None
         if item.value is not None:
             label = _label(key.text, item.value, task, numeric, diags)
             if label is not None and label != task.placeholder and pairs_layout:
@@ -235,6 +259,52 @@ def resolve(
     if positions != sorted(positions):
         diags.add(Code.ASPECT_ORDER, 0, end, "aspects are not in the task's order", "none needed")
     return labels, descriptions
+
+
+# ---- pairs that need no diagnostic --------------------------------------------------------
+
+#: (key text, value text) -> (aspects, label) of a pair that `resolve` reads with no
+#: diagnostic, or None; one table per (task, numeric labels), by the task's identity (the task
+#: is kept with it so that its id is not reused). Bounded: a table is emptied when it holds
+#: `_PLAIN_LIMIT` answers, and at most `_PLAIN_TASKS` tables are kept.
+_Plains = dict[tuple[str, str], "tuple[tuple[str, ...], str] | None"]
+_PLAINS: dict[tuple[int, bool], tuple[Task, _Plains]] = {}
+_PLAIN_LIMIT = 4096
+_PLAIN_TASKS = 32
+
+
+def _plains_of(task: Task, numeric: bool) -> _Plains:
+    """The table of plain pairs of a task under text or numeric labels, made on first use."""
+    kept = _PLAINS.get((id(task), numeric))
+    if kept is None or kept[0] is not task:
+        if len(_PLAINS) >= _PLAIN_TASKS:
+            del _PLAINS[next(iter(_PLAINS))]
+        kept = _PLAINS[(id(task), numeric)] = (task, {})
+    return kept[1]
+
+
+def _plain(
+    pair: tuple[str, str],
+    task: Task,
+    numeric: bool,
+    plains: _Plains,
+) -> tuple[tuple[str, ...], str] | None:
+    """The aspects and the label of a pair whose key names its aspects exactly and whose value
+    `_label` reads as a label with no diagnostic; None for any other pair (the general path
+    reads it). Both answers are pure functions of the two texts, so they are kept."""
+    key, value = pair
+    found: tuple[tuple[str, ...], str] | None = None
+    match = task.resolve_aspect(key)
+    if match.how is AspectHow.EXACT:
+        trial = Diagnostics()
+        label = _label(key, Field(value, 0, len(value)), task, numeric, trial)
+        if label is not None and not trial:
+            found = (match.aspects, label)
+    if len(key) + len(value) <= 256:
+        if len(plains) >= _PLAIN_LIMIT:
+            plains.clear()
+        plains[pair] = found
+    return found
 
 
 # ---- merged keys: 食品评价正面饮品评价：负面 ---------------------------------------------------
@@ -358,7 +428,8 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
         for item in complete
     ]
     n = len(seq)
-    period = n - _border(seq)
+    # Items all distinct have no border: the answer is given once (its period is n).
+    period = n if len(ids) == n else n - _border(seq)
     copies = n // period
     cut_repeats = unnoticed_cut
     if cut_at is not None:
