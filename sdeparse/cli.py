@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, TextIO
 from . import __version__
 from .advice import likely_cause, nothing_scored, unscored_share
 from .diagnostics import ALL_CODES, EXTRACTION_CODES
-from .errors import InputError, SdeparseError
+from .errors import ClusterError, InputError, SdeparseError
 from .evaluation import (
     MAX_LINE_BYTES,
     Targets,
@@ -612,10 +612,10 @@ def _bootstrap_runs(args: argparse.Namespace, files: int,
     if args.seed < 0:
         return None, _fail("--seed must be 0 or more", stderr)
     if args.dask:
-        from .dask import DaskUnavailable, _require
+        from .dask import DaskUnavailable, require
 
         try:
-            _require()
+            require()
         except DaskUnavailable as exc:
             return None, _fail(str(exc), stderr)
     resamples = args.bootstrap if args.bootstrap is not None else (1000 if files > 1 else 0)
@@ -657,8 +657,6 @@ def _evaluator(args: argparse.Namespace) -> Iterator[Any]:
             cluster.__exit__(None, None, None)
 
 
-class ClusterError(SdeparseError):
-    """The --dask cluster cannot be reached or started."""
 
 
 def _comparison(args: argparse.Namespace, files: Sequence[tuple[str, str | None]],

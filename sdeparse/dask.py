@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .design import Design
-from .errors import SdeparseError
+from .errors import MissingExtraError
 from .evaluation import (
     DEFAULT_ERROR_SAMPLES,
     DEFAULT_SAMPLES,
@@ -45,19 +45,18 @@ from .evaluation import (
 from .report import Report
 from .task import Task
 
-__all__ = ["DaskUnavailable", "connect", "evaluate", "evaluate_file"]
-
-INSTALL = 'pip install "sdeparse[dask]"'
+__all__ = ["DaskUnavailable", "connect", "evaluate", "evaluate_file", "require"]
 
 
-class DaskUnavailable(SdeparseError, ImportError):
+
+class DaskUnavailable(MissingExtraError):
     """Dask (dask[bag] and distributed) is not installed."""
 
     def __init__(self) -> None:
-        super().__init__(f"evaluating on Dask needs Dask: {INSTALL}")
+        super().__init__("evaluating on Dask", "Dask", "dask")
 
 
-def _require() -> Any:
+def require() -> Any:
     """The ``distributed`` module, or DaskUnavailable."""
     try:
         import dask  # noqa: F401
@@ -84,21 +83,6 @@ def _evaluate_partition(settings: Settings, partition: Any) -> tuple[Report, Any
         items = partition
     return evaluate_chunk(settings, [(line, _as_item(item)) for line, item in
                                      enumerate(items, 1)])
-
-
-def _shift(report: Report, offset: int) -> Report:
-    """The report with every line number it holds moved on by `offset` (in place)."""
-    if offset:
-        report.format_error_lines = [line + offset for line in report.format_error_lines]
-        report.code_lines = {code: [line + offset for line in lines]
-                             for code, lines in report.code_lines.items()}
-        report.gold_error_samples = [(line + offset, reason)
-                                     for line, reason in report.gold_error_samples]
-        report.input_error_samples = [(line + offset, kind, reason)
-                                      for line, kind, reason in report.input_error_samples]
-        for entry in report.error_records:
-            entry["line"] += offset
-    return report
 
 
 def evaluate(
@@ -129,7 +113,7 @@ def evaluate(
     current scheduler. `targets` must join by id (`Targets.load(..., id_field=...)`): a
     partition does not know its line numbers before the earlier ones are counted.
     """
-    distributed = _require()
+    distributed = require()
     import dask
 
     if targets is not None and not targets.id_field:
@@ -155,7 +139,7 @@ def evaluate(
     def shifted() -> Iterator[tuple[Report, Any]]:
         offset = 0
         for partial, failure in results:
-            yield _shift(partial, offset), (
+            yield partial.shift_lines(offset), (
                 None if failure is None else (failure[0] + offset, failure[1]))
             offset += partial.records
 
@@ -192,7 +176,7 @@ def evaluate_file(
     """`sdeparse.evaluate_file` with the blocks of the file evaluated on `client`'s workers
     (`in_flight` blocks at a time, by default 3 per worker thread); the same Report. `jobs` is
     accepted for the options' sake and ignored: the cluster decides."""
-    _require()
+    require()
     source = "<stdin>" if str(path) == "-" else str(path)
     settings = _settings(
         task, design, profile, prediction_field, target_field, strict_input, samples,
@@ -239,7 +223,7 @@ def connect(address: str, workers: int = 2, timeout: float = 60) -> Iterator[Any
     ``distributed.comm.timeouts.connect``), or, for ``local``, of a new LocalCluster of
     `workers` single-threaded worker processes started within `timeout` seconds (closed on
     leaving)."""
-    distributed = _require()
+    distributed = require()
     if address == "local":
         with distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,

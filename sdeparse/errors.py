@@ -39,3 +39,15 @@ class InputError(SdeparseError, ValueError):
 class UnsupportedTaskError(SdeparseError, ValueError):
     """A task of a kind that a command does not handle. Every command now handles both kinds
     (classification and extraction); the class is kept so that code catching it still runs."""
+
+
+class MissingExtraError(SdeparseError, ImportError):
+    """An optional dependency is not installed; the message says which extra installs it."""
+
+    def __init__(self, feature: str, needs: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(f'{feature} needs {needs}: pip install "sdeparse[{extra}]"')
+
+
+class ClusterError(SdeparseError):
+    """The Dask cluster of ``eval --dask`` cannot be reached or started."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .diagnostics import ALL_CODES, Code
+from .errors import MissingExtraError
 from .render_text import design_name, severity_cell
 from .report import Example
 from .scoring import ClassificationScorer, ExtractionScorer, metrics
@@ -48,8 +49,11 @@ _COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#
             "#8c8c8c", "#ccb974", "#64b5cd")
 
 
-class MissingDependency(ImportError):
+class MissingDependency(MissingExtraError):
     """matplotlib is not installed: the message says how to install it."""
+
+    def __init__(self) -> None:
+        super().__init__("--html", "matplotlib", "report")
 
 
 def require_matplotlib() -> None:
@@ -57,7 +61,7 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise MissingDependency(f"--html needs matplotlib: {INSTALL_HINT}") from None
+        raise MissingDependency() from None
 
 
 def escape(text: str) -> str:

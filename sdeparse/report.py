@@ -458,6 +458,28 @@ class Report:
             return NotImplemented
         return other.merge(self)
 
+    def shift_lines(self, offset: int) -> Report:
+        """Move every line number the report holds on by `offset`, in place: a report of a
+        part of a file, counted from 1, joins the reports of the parts before it."""
+        if offset:
+            self.format_error_lines = [line + offset for line in self.format_error_lines]
+            self.code_lines = {
+                code: [line + offset for line in lines] for code, lines in self.code_lines.items()
+            }
+            self.gold_error_samples = [
+                (line + offset, reason) for line, reason in self.gold_error_samples
+            ]
+            self.input_error_samples = [
+                (line + offset, kind, reason) for line, kind, reason in self.input_error_samples
+            ]
+            self.code_examples = {
+                code: [example._replace(line=example.line + offset) for example in examples]
+                for code, examples in self.code_examples.items()
+            }
+            for entry in self.error_records:
+                entry["line"] += offset
+        return self
+
     def copy(self) -> Report:
         """A deep copy (the counts are not shared)."""
         return Report.from_dict(self.to_dict())

@@ -311,3 +311,21 @@ def test_examples_merge_exactly_over_any_split(picks, cuts, keep):
     assert sum(reversed(parts)) == whole  # merge order does not matter
     for code, examples in whole.code_examples.items():
         assert len(examples) == min(keep, whole.codes[code])
+
+
+@settings(max_examples=25, deadline=None)
+@given(cut=st.integers(0, 50))
+def test_shifted_parts_merge_into_the_whole(cut: int) -> None:
+    """A file evaluated in two parts, each counted from line 1, gives the whole file's report
+    once the second part's line numbers are shifted by the first part's length: every line
+    number the report keeps (codes, examples, samples) moves."""
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / "generations.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records[3] = {"prediction": "x"}  # a gold error
+    whole = sdeparse.evaluate(records, "masa-d1", "lines")
+    first = sdeparse.evaluate(records[:cut], "masa-d1", "lines")
+    second = sdeparse.evaluate(records[cut:], "masa-d1", "lines").shift_lines(cut)
+    assert first + second == whole
+    assert (first + second).to_dict() == whole.to_dict()

@@ -115,10 +115,15 @@ def test_a_comparison_table_follows_in_the_same_format(masa):
 
 
 def test_cli_table_on_stdout_and_to_a_file(tmp_path, capsys):
-    assert main(["eval", EXAMPLE, f"{EXAMPLE}::lines", "--task", "masa-d1", "--design", "lines",
-                 "--table", "markdown"]) == 0
+    two = ["eval", EXAMPLE, f"{EXAMPLE}::lines", "--task", "masa-d1", "--design", "lines",
+           "--table", "markdown"]
+    assert main([*two, "--bootstrap", "0"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("| file | design |") and len(out.splitlines()) == 4
+    # several files: the bootstrap differences follow (1000 resamples by default)
+    assert main(two) == 0
+    out = capsys.readouterr().out.split("\n\n")
+    assert len(out) == 2 and out[1].startswith("| a - b | paired |")
     path = tmp_path / "t.tex"
     assert main(["eval", EXAMPLE, "--task", "masa-d1", "--design", "lines", "--table", "latex",
                  "--table-out", str(path), "--json"]) == 0
