@@ -199,7 +199,8 @@ def _extraction_lines(task: Task, design: Design) -> list[str]:
         )
         keys = [json.dumps(int(n) if numeric else n, ensure_ascii=False) for n in names]
         lines += [f"KEY_{k}: {lark_literal(key)}" for k, key in enumerate(keys)]
-        for name, key in (("_TYPE_KEY", task.json_keys.aspect), ("_SPANS_KEY", task.json_keys.label)):
+        named = (("_TYPE_KEY", task.json_keys.aspect), ("_SPANS_KEY", task.json_keys.label))
+        for name, key in named:
             lines.append(f"{name}: {lark_literal(json.dumps(key, ensure_ascii=False))}")
         return lines
     lines += [f"item_{k}: _group{{KEY_{k}}} -> item" for k in range(len(names))]
@@ -366,6 +367,7 @@ class ExtractionReader(Transformer[Token, list[tuple[str, str]]]):
         names = [t.name for t in task.spans.types]
         self._type_of = {f"KEY_{k}": name for k, name in enumerate(names)}
         self._type_of.update({f"TYPE_{k}": name for k, name in enumerate(names)})
+        self._quoted = task.spans.quoting is Quoting.PYTHON
 
     def start(self, items: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
         """The whole answer: the pairs of every item (tuple or type) in order."""
@@ -400,14 +402,11 @@ class ExtractionReader(Transformer[Token, list[tuple[str, str]]]):
 
     first_span = span
     last_span = span
-    _quoted = False
 
 
 @lru_cache(maxsize=64)
 def _extraction_reader(task: Task, design: Design) -> ExtractionReader:
-    reader = ExtractionReader(task, design)
-    reader._quoted = task.spans.quoting is Quoting.PYTHON
-    return reader
+    return ExtractionReader(task, design)
 
 
 def read_canonical_extraction(
