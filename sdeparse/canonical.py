@@ -6,6 +6,11 @@ A layout's template (``grammars/canonical/pairs.lark`` for Natural and Lines,
 to a task and design by appending a few generated rule and terminal lines (the slots in
 order, their items, the label spellings, the task's strings as lark literals), so the
 result is one self-contained grammar text, ready to be exported for constrained decoding.
+
+Extraction tasks have their own templates (``tuples.lark``; ``spanpairs.lark`` for Natural and
+Lines; ``jsonspans.lark``), joined with ``spans.lark``; the generated lines add the types, the
+empty result and the span terminal of the task's quoting (`sdeparse.canonical_spans`).
+`read_canonical_extraction` reads a canonical text back into its (type, span) pairs.
 """
 
 from __future__ import annotations

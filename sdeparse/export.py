@@ -281,10 +281,12 @@ def _write_node(
 
 
 def _header(task: Task, design: Design, comment: str) -> list[str]:
+    content = "types, spans" if task.is_extraction else "labels"
     return [
         f"{comment} sdeparse {design.name} outputs of task {task.name!r}: exactly what "
         "`sdeparse.render` writes",
-        f"{comment} (exported from sdeparse.canonical; labels, order and punctuation as trained)",
+        f"{comment} (exported from sdeparse.canonical; {content}, order and punctuation as "
+        "trained)",
     ]
 
 

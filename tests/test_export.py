@@ -419,6 +419,12 @@ def test_cli(tmp_path):
     status, _, err = _run("grammar", "--task", "masa-d1", "--design", "lines", "--format",
                           "json-schema")
     assert status == 2 and "json-schema applies" in err
+    status, out, _ = _run("grammar", "--task", "maven-ed", "--design", "heuristic", "--format",
+                          "gbnf")
+    assert status == 0 and out == export_grammar("maven-ed", "tuples", "gbnf")
+    status, _, err = _run("grammar", "--task", "maven-ed", "--design", "tuples", "--format",
+                          "json-schema")
+    assert status == 2 and "JSON array" in err
 
 
 # ---- extraction designs ------------------------------------------------------------------------
