@@ -32,8 +32,8 @@ from lark.load_grammar import GrammarBuilder
 
 from ._compat import StrEnum
 from .canonical import canonical_grammar, lark_literal
-from .design import Design
-from .errors import DesignError, UnsupportedTaskError
+from .design import Design, Format
+from .errors import DesignError
 from .render import check_design
 from .task import Task, load_task
 
@@ -44,6 +44,18 @@ try:
 except ImportError:  # pragma: no cover - Python 3.10
     _sre_parse = importlib.import_module("sre_parse")
 _OPS: Any = _sre_parse
+
+
+#: The longest regex export (characters): a design whose regex is longer gets
+#: `GrammarTooLargeError` for the regex format (the lark and GBNF exports name each rule once;
+#: a regex writes every rule out where it is used, which for OU designs is quadratic in the
+#: slot count, and Python-quoted spans carry the ~700-range class of printable characters).
+MAX_REGEX_CHARS = 1_000_000
+
+
+class GrammarTooLargeError(DesignError):
+    """A design whose language has no regex export within `MAX_REGEX_CHARS` (use the lark or
+    GBNF export, which are exact and small)."""
 
 
 class GrammarFormat(StrEnum):
@@ -269,10 +281,12 @@ def _write_node(
 
 
 def _header(task: Task, design: Design, comment: str) -> list[str]:
+    content = "types, spans" if task.is_extraction else "labels"
     return [
         f"{comment} sdeparse {design.name} outputs of task {task.name!r}: exactly what "
         "`sdeparse.render` writes",
-        f"{comment} (exported from sdeparse.canonical; labels, order and punctuation as trained)",
+        f"{comment} (exported from sdeparse.canonical; {content}, order and punctuation as "
+        "trained)",
     ]
 
 
@@ -523,13 +537,30 @@ _NOT_EXPRESSIBLE = (
 )
 
 
+def _span_list_schema(grammar: Grammar) -> dict[str, Any]:
+    """The schema of an extraction item's ``spans`` rule: an array of non-empty strings, at
+    least one where the rule has no optional body (OU)."""
+    rule = grammar.rules["spans"]
+    optional = isinstance(rule, Seq) and any(
+        isinstance(part, Rep) and part.low == 0 and part.high == 1 for part in rule.parts
+    )
+    return {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "minItems": 0 if optional else 1,
+    }
+
+
 def to_json_schema(grammar: Grammar, task: Task, design: Design) -> str:
     """The JSON schema of one line's object, read off the canonical items' members."""
     items = [name for name in grammar.rules if re.fullmatch(r"item_\d+", name)]
     properties: dict[str, dict[str, Any]] = {}
     for name in items:
         parts = _flatten(grammar.rules[name], grammar)
-        values = [_terminal_values(part, grammar) for part in parts]
+        values = [
+            [] if part == Sym("spans", False) else _terminal_values(part, grammar)
+            for part in parts
+        ]
         texts = [v[0].text if len(v) == 1 and isinstance(v[0], Lit) else None for v in values]
         if texts[0] != "{" or texts[-1] != "}":
             raise DesignError(f"{design.name} items are not JSON objects: no json-schema export")
@@ -540,9 +571,15 @@ def to_json_schema(grammar: Grammar, task: Task, design: Design) -> str:
                 raise DesignError(f"{design.name}: an item member is not `\"key\": value`")
             key = json.loads(key_text)
             slot = properties.setdefault(key, {"values": []})
+            if parts[3 + start] == Sym("spans", False):  # an extraction type's span list
+                slot["list"] = _span_list_schema(grammar)
+                continue
             slot["values"].extend(values[3 + start])
     schema_properties: dict[str, Any] = {}
     for key, slot in properties.items():
+        if "list" in slot:
+            schema_properties[key] = slot["list"]
+            continue
         literal = [json.loads(v.text) for v in slot["values"] if isinstance(v, Lit)]
         if any(isinstance(v, Pat) for v in slot["values"]):
             schema_properties[key] = {"type": "string"}
@@ -551,11 +588,12 @@ def to_json_schema(grammar: Grammar, task: Task, design: Design) -> str:
         else:
             unique = list({json.dumps(v, ensure_ascii=False): v for v in literal}.values())
             schema_properties[key] = {"enum": unique}
+    slots = "types" if task.is_extraction else "slots"
     order = (
-        "which slots appear and in which order (here any ordered subset of the slots in task "
-        "order, each at most once, or no line at all)"
+        f"which {slots} appear and in which order (here any ordered subset of the {slots} in "
+        "task order, each at most once, or no line at all)"
         if design.omit_unmentioned
-        else "that every slot appears exactly once, in task order"
+        else f"that every {slots[:-1]} appears exactly once, in task order"
     )
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -583,15 +621,15 @@ def export_grammar(
         raise DesignError(
             f"unknown grammar format {format!r}; valid: {', '.join(GRAMMAR_FORMATS)}"
         ) from None
-    if task.is_extraction:
-        raise UnsupportedTaskError(
-            f"{task.name}: grammar export covers classification tasks; extraction designs "
-            "have no canonical grammar yet"
-        )
     if fmt is GrammarFormat.JSON_SCHEMA and not design.is_json:
+        designs = "the json design" if task.is_extraction else "the JSON designs (json, cot, rcot)"
+        lines = (
+            " (a tuples line is a JSON array, not an object)"
+            if design.format is Format.TUPLES else ""
+        )
         raise DesignError(
-            f"{design.name}: json-schema applies to the JSON designs (json, cot, rcot); "
-            "use lark, gbnf or regex"
+            f"{design.name}: json-schema applies to JSON-object designs only, {designs}"
+            f"{lines}; use lark, gbnf or regex"
         )
     grammar = canonical_ir(task, design)
     if fmt is GrammarFormat.LARK:
@@ -599,5 +637,12 @@ def export_grammar(
     if fmt is GrammarFormat.GBNF:
         return to_gbnf(grammar, _header(task, design, "#"))
     if fmt is GrammarFormat.REGEX:
-        return to_regex(grammar)
+        regex = to_regex(grammar)
+        if len(regex) > MAX_REGEX_CHARS:
+            raise GrammarTooLargeError(
+                f"{task.name} {design.name}: its regex would be {len(regex):,} characters "
+                f"(over sdeparse.export.MAX_REGEX_CHARS = {MAX_REGEX_CHARS:,}); a regex writes "
+                "every span list out once per place it can occur. Use the lark or gbnf export"
+            )
+        return regex
     return to_json_schema(grammar, task, design)

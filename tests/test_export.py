@@ -25,11 +25,12 @@ from lark import Lark
 from lark.exceptions import UnexpectedInput
 
 import sdeparse
-from sdeparse import BUILTIN_TASKS, Design, export_grammar, render
-from sdeparse.canonical import read_canonical
+from sdeparse import BUILTIN_EXTRACTION_TASKS, BUILTIN_TASKS, Design, export_grammar, render
+from sdeparse.canonical import read_canonical, read_canonical_extraction
 from sdeparse.cli import main
-from sdeparse.errors import DesignError, UnsupportedTaskError
-from sdeparse.testing import applicable
+from sdeparse.errors import DesignError, RenderError
+from sdeparse.export import MAX_REGEX_CHARS, GrammarTooLargeError
+from sdeparse.testing import EXTRACTION_CORRUPTIONS, applicable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "canonical"
 TASKS = {name: sdeparse.load_task(name) for name in BUILTIN_TASKS}
@@ -38,6 +39,9 @@ TASKS = {name: sdeparse.load_task(name) for name in BUILTIN_TASKS}
 TASKS["prefixes"] = sdeparse.load_task(FIXTURES / "prefixes.toml")
 DESIGNS = Design.all()
 CASES = [pytest.param(t, d, id=f"{t}-{d}") for t in TASKS for d in DESIGNS]
+EX_TASKS = {name: sdeparse.load_task(name) for name in BUILTIN_EXTRACTION_TASKS}
+EX_CASES = [pytest.param(t, d, id=f"{t}-{d}") for t in EX_TASKS for d in Design.extraction()]
+ALL_TASKS = {**TASKS, **EX_TASKS}
 # descriptions that exercise every escape json.dumps writes, and non-ASCII
 DESCRIPTION = st.text(alphabet=st.sampled_from('味道 好"\\\n\t\x01\x7fa😀,:{}'), max_size=10)
 EOS = 256
@@ -90,18 +94,27 @@ def _llguidance() -> Any:
     return llg, llg.LLTokenizer(llg.TokenizerWrapper(_ByteTokenizer()), slices=[])
 
 
-@cache
+_LLG_MATCHERS: dict[tuple[str, Design], Any] = {}
+
+
 def _llg_matcher(task: str, design: Design) -> Any:
-    llg, tokenizer = _llguidance()
-    grammar = llg.grammar_from("lark", export_grammar(TASKS[task], design, "lark"))
-    matcher = llg.LLMatcher(tokenizer, grammar, log_level=0)
-    assert not matcher.is_error(), matcher.get_error()
+    """A matcher of the task and design's Lark export, reset; a new one after a rejection
+    (llguidance 1.x keeps a matcher's error through `reset`, so a matcher that rejected a
+    text would reject every later one)."""
+    matcher = _LLG_MATCHERS.get((task, design))
+    if matcher is not None:
+        matcher.reset()
+    if matcher is None or matcher.is_error():
+        llg, tokenizer = _llguidance()
+        grammar = llg.grammar_from("lark", export_grammar(ALL_TASKS[task], design, "lark"))
+        matcher = llg.LLMatcher(tokenizer, grammar, log_level=0)
+        assert not matcher.is_error(), matcher.get_error()
+        _LLG_MATCHERS[task, design] = matcher
     return matcher
 
 
 def llguidance_accepts(task: str, design: Design, text: str) -> bool:
     matcher = _llg_matcher(task, design)
-    matcher.reset()
     ok = matcher.consume_tokens(list(text.encode())) and matcher.is_accepting()
     return bool(ok and not matcher.is_error())
 
@@ -140,7 +153,7 @@ def _xgrammar() -> Any:
 @cache
 def _xgr_grammar(task: str, design: Design) -> Any:
     xgr, _ = _xgrammar()
-    return xgr.Grammar.from_ebnf(export_grammar(TASKS[task], design, "gbnf"))
+    return xgr.Grammar.from_ebnf(export_grammar(ALL_TASKS[task], design, "gbnf"))
 
 
 def xgrammar_accepts(task: str, design: Design, text: str) -> bool:
@@ -176,7 +189,8 @@ def _schema_regex(task: str, design: Design) -> str:
     _outlines()
     from outlines_core.json_schema import build_regex_from_schema
 
-    return str(build_regex_from_schema(export_grammar(TASKS[task], design, "json-schema"), r"[ ]?"))
+    schema = export_grammar(ALL_TASKS[task], design, "json-schema")
+    return str(build_regex_from_schema(schema, r"[ ]?"))
 
 
 # ---- exactness without engines: Python's re and lark read the same languages --------------------
@@ -184,7 +198,7 @@ def _schema_regex(task: str, design: Design) -> str:
 
 @cache
 def _lark_parser(task: str, design: Design) -> Lark:
-    return Lark(export_grammar(TASKS[task], design, "lark"), parser="earley", lexer="dynamic")
+    return Lark(export_grammar(ALL_TASKS[task], design, "lark"), parser="earley", lexer="dynamic")
 
 
 def lark_accepts(task: str, design: Design, text: str) -> bool:
@@ -197,7 +211,7 @@ def lark_accepts(task: str, design: Design, text: str) -> bool:
 
 @cache
 def _compiled(task: str, design: Design) -> re.Pattern[str]:
-    return re.compile(export_grammar(TASKS[task], design, "regex"))
+    return re.compile(export_grammar(ALL_TASKS[task], design, "regex"))
 
 
 @pytest.mark.parametrize("name, design", CASES)
@@ -271,7 +285,7 @@ def test_outlines_core_and_optional_endings():
 @cache
 def _interegular_fsm(task: str, design: Design) -> Any:
     interegular = pytest.importorskip("interegular", reason="interegular is not installed")
-    return interegular.parse_pattern(export_grammar(TASKS[task], design, "regex")).to_fsm()
+    return interegular.parse_pattern(export_grammar(ALL_TASKS[task], design, "regex")).to_fsm()
 
 
 # interegular is exact but slow to build (seconds for a CoT design): one task's OU designs
@@ -381,8 +395,12 @@ def test_errors():
         export_grammar("masa-d1", "lines", "json-schema")
     with pytest.raises(DesignError, match="unknown grammar format"):
         export_grammar("masa-d1", "lines", "ebnf")
-    with pytest.raises(UnsupportedTaskError):
-        export_grammar("genia-ner", "lines", "lark")
+    with pytest.raises(DesignError, match="tuples line is a JSON array"):
+        export_grammar("genia-ner", "tuples", "json-schema")
+    with pytest.raises(DesignError, match="json-schema applies"):
+        export_grammar("maven-ed", "lines", "json-schema")
+    with pytest.raises(DesignError, match="no CoT designs"):
+        export_grammar("maven-ed", "cot", "lark")
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -401,3 +419,296 @@ def test_cli(tmp_path):
     status, _, err = _run("grammar", "--task", "masa-d1", "--design", "lines", "--format",
                           "json-schema")
     assert status == 2 and "json-schema applies" in err
+    status, out, _ = _run("grammar", "--task", "maven-ed", "--design", "heuristic", "--format",
+                          "gbnf")
+    assert status == 0 and out == export_grammar("maven-ed", "tuples", "gbnf")
+    status, _, err = _run("grammar", "--task", "maven-ed", "--design", "tuples", "--format",
+                          "json-schema")
+    assert status == 2 and "JSON array" in err
+
+
+# ---- extraction designs ------------------------------------------------------------------------
+
+#: Spans that stress every quoting: quotes of both kinds, backslashes, brackets, commas and
+#: semicolons (bare designs refuse those; render's refusal is the filter), controls, non-ASCII,
+#: the placeholder's letters.
+SPAN = st.one_of(
+    st.text(alphabet=st.sampled_from(list("aNoneX '\"\\[]{}:,;，漢é😀-") + ["\n", "\t", "\x01",
+                                                                          "\x7f", "\u200b"]),
+            min_size=1, max_size=8),
+    st.text(min_size=1, max_size=6),
+)
+#: Operators whose output can itself be canonical (another valid output): for these the
+#: test checks that the grammar accepts the output exactly when it is what render writes.
+EXEMPT = {
+    "duplicate_tuple": "render writes a pair given twice twice: still canonical",
+    "duplicate_span": "render writes a span given twice twice: still canonical",
+    "ungrounded_span": "another word for a span: canonical text, only the input can tell",
+    "cut_in_span": "a bare span cut short is a shorter bare span (canonical where the cut "
+    "list is the output's last)",
+}
+
+
+def _pairs(task: sdeparse.Task) -> st.SearchStrategy[list[tuple[str, str]]]:
+    types = [t.name for t in task.spans.types]
+    return st.lists(st.tuples(st.sampled_from(types), SPAN), max_size=5)
+
+
+def _rendered(pairs: list[tuple[str, str]], task: sdeparse.Task, design: Design) -> str | None:
+    try:
+        return render(pairs, task, design)
+    except RenderError:
+        return None
+
+
+def _written_order(pairs: list[tuple[str, str]], task: sdeparse.Task, design: Design) -> list:
+    """The pairs in the order render writes them: as given (tuples), else grouped by type."""
+    if design.format.value == "tuples":
+        return list(pairs)
+    order = {t.name: k for k, t in enumerate(task.spans.types)}
+    return sorted(pairs, key=lambda pair: order[pair[0]])
+
+
+_EX_POOL = ["fired", "shot down", "it's", 'say "hi"', "x]", "[y", "Ünï 漢", "a\\b", "NONE!",
+            "no"]
+
+
+def _ex_samples(task: sdeparse.Task, design: Design, seed: int, count: int) -> list[str]:
+    """Canonical outputs of random pairs (from a fixed pool of spans), the empty one first."""
+    rng = random.Random(seed)
+    types = [t.name for t in task.spans.types]
+    out = [render([], task, design)]
+    while len(out) < count:
+        pairs = [(rng.choice(types), rng.choice(_EX_POOL)) for _ in range(rng.randrange(1, 6))]
+        text = _rendered(pairs, task, design)
+        if text is not None:
+            out.append(text)
+    return out
+
+
+def _is_canonical(text: str, task: sdeparse.Task, design: Design) -> bool:
+    """Whether render writes `text` for some pairs: those the parser reads (it merges
+    duplicates) or those the canonical grammar reads, if either renders back to `text`."""
+    candidates = [list(sdeparse.parse(text, task, design).extractions)]
+    read = read_canonical_extraction(text, task, design)
+    if read is not None:
+        candidates.append(read)
+    return any(_rendered(pairs, task, design) == text for pairs in candidates)
+
+
+def _ex_corrupted(task: sdeparse.Task, design: Design) -> list[tuple[str, str]]:
+    """(operator, output) for every extraction operator that applies and changes the text."""
+    out = []
+    for k, text in enumerate(_ex_samples(task, design, 7, 5)):
+        for op in EXTRACTION_CORRUPTIONS.values():
+            if not op.applies_to(design):
+                continue
+            corrupted = op.apply(text, task, design, random.Random(k))
+            if corrupted is not None and corrupted != text:
+                out.append((op.name, corrupted))
+    return out
+
+
+def _check_corruptions(task: sdeparse.Task, design: Design, accepts) -> tuple[int, int]:
+    """Every corrupted output rejected by `accepts`, but an exempt operator's output that is
+    canonical, which must be accepted; (rejected, exempt canonical) counts."""
+    rejected = canonical = 0
+    for op, text in _ex_corrupted(task, design):
+        if op in EXEMPT and _is_canonical(text, task, design):
+            assert accepts(text), (op, text, EXEMPT[op])
+            canonical += 1
+            continue
+        assert not accepts(text), (op, text)
+        rejected += 1
+    return rejected, canonical
+
+
+@pytest.mark.parametrize("name, design", EX_CASES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_extraction_exports_accept_render_outputs(name, design, data):
+    """Every render output is in the canonical grammar (and reads back as its pairs), in the
+    regex export (Python's re) and in the Lark export (lark's Earley parser)."""
+    task = EX_TASKS[name]
+    pairs = data.draw(_pairs(task))
+    text = _rendered(pairs, task, design)
+    if text is None:
+        from hypothesis import reject
+
+        reject()
+    assert read_canonical_extraction(text, task, design) == _written_order(pairs, task, design)
+    assert _compiled(name, design).fullmatch(text), text
+    assert lark_accepts(name, design, text), text
+
+
+@pytest.mark.parametrize("name, design", EX_CASES)
+def test_extraction_exports_reject_corruptions(name, design):
+    task = EX_TASKS[name]
+    regex = _compiled(name, design)
+    rejected, _ = _check_corruptions(
+        task, design, lambda text: read_canonical_extraction(text, task, design) is not None
+    )
+    assert rejected
+    _check_corruptions(task, design, lambda text: regex.fullmatch(text) is not None)
+    _check_corruptions(task, design, lambda text: lark_accepts(name, design, text))
+
+
+#: outlines-core builds its byte automaton from the regex in seconds for the JSON-quoted
+#: designs; the bare and Python-quoted span classes (every character but a few, ~700 ranges
+#: of printable characters) written out per span take it minutes: those regexes are checked
+#: with Python's re above and their languages with llguidance/xgrammar.
+OUTLINES_MAX_REGEX = 20_000
+
+
+def _outlines_follows(name: str, design: Design, text: str) -> bool:
+    """Whether no proper prefix of `text` is accepted (outlines-core's limit, see
+    test_outlines_core_and_optional_endings) and the regex is small enough to build."""
+    if len(export_grammar(ALL_TASKS[name], design, "regex")) > OUTLINES_MAX_REGEX:
+        return False
+    regex = _compiled(name, design)
+    return not any(regex.fullmatch(text[:i]) for i in range(len(text)))
+
+
+@pytest.mark.parametrize("name, design", EX_CASES)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_extraction_engines_accept_render_outputs(name, design, data):
+    task = EX_TASKS[name]
+    text = _rendered(data.draw(_pairs(task)), task, design)
+    if text is None:
+        from hypothesis import reject
+
+        reject()
+    assert llguidance_accepts(name, design, text), text
+    assert xgrammar_accepts(name, design, text), text
+    if _outlines_follows(name, design, text):
+        assert outlines_accepts(export_grammar(task, design, "regex"), text), text
+
+
+@pytest.mark.parametrize("name, design", EX_CASES)
+def test_extraction_engines_reject_corruptions(name, design):
+    task = EX_TASKS[name]
+    _check_corruptions(task, design, lambda text: llguidance_accepts(name, design, text))
+    _check_corruptions(task, design, lambda text: xgrammar_accepts(name, design, text))
+    regex = export_grammar(task, design, "regex")
+    if len(regex) <= OUTLINES_MAX_REGEX:
+        for op, text in _ex_corrupted(task, design):
+            if op not in EXEMPT:
+                assert not outlines_accepts(regex, text), (op, text)
+
+
+@pytest.mark.parametrize("name, design", EX_CASES)
+def test_extraction_engines_accept_samples(name, design):
+    """The fixed samples (the empty output included) in every engine that can follow them."""
+    task = EX_TASKS[name]
+    regex = export_grammar(task, design, "regex")
+    for text in _ex_samples(task, design, 3, 6):
+        assert llguidance_accepts(name, design, text), text
+        assert xgrammar_accepts(name, design, text), text
+        if _outlines_follows(name, design, text):
+            assert outlines_accepts(regex, text), text
+
+
+#: interegular builds its automaton in Python, in seconds for the JSON-quoted designs but
+#: maven-ed's json+omit (11 kB: 40 s) and minutes for the bare or Python-quoted span classes.
+INTEREGULAR_MAX_REGEX = 5_000
+INTEREGULAR_CASES = [
+    c for c in EX_CASES
+    if len(export_grammar(EX_TASKS[c.values[0]], c.values[1], "regex")) <= INTEREGULAR_MAX_REGEX
+]
+
+
+@pytest.mark.parametrize("name, design", INTEREGULAR_CASES)
+def test_interegular_reads_the_extraction_regex(name, design):
+    task = EX_TASKS[name]
+    fsm = _interegular_fsm(name, design)
+    for text in _ex_samples(task, design, 11, 6):
+        assert fsm.accepts(text), text
+    _check_corruptions(task, design, fsm.accepts)
+
+
+EX_JSON_CASES = [c for c in EX_CASES if c.values[1].format.value == "json"]
+
+
+@pytest.mark.parametrize("name, design", EX_JSON_CASES)
+def test_extraction_json_schema_per_line(name, design):
+    """outlines-core's regex of the schema accepts every canonical line; a corrupted output
+    all of whose lines it accepts is one whose lines are each a canonical object."""
+    task = EX_TASKS[name]
+    regex = _schema_regex(name, design)
+    keys = task.json_keys
+    for text in _ex_samples(task, design, 5, 6):
+        for line in filter(None, text.split("\n")):
+            assert outlines_accepts(regex, line), line
+    types = [t.code if design.numeric_labels else t.name for t in task.spans.types]
+    for op, text in _ex_corrupted(task, design):
+        lines = text.split("\n")
+        if all(outlines_accepts(regex, line) for line in lines):
+            for line in lines:
+                item = json.loads(line)
+                assert list(item) == [keys.aspect, keys.label], (op, line)
+                assert item[keys.aspect] in types and all(item[keys.label]), (op, line)
+                assert item[keys.label] or not design.omit_unmentioned, (op, line)
+
+
+def test_extraction_json_schema_content():
+    schema = json.loads(export_grammar("maven-ed", "json+omit", "json-schema"))
+    assert list(schema["properties"]) == ["event_type", "trigger word"]
+    assert schema["properties"]["event_type"]["enum"][:2] == ["Catastrophe", "Attack"]
+    assert schema["properties"]["trigger word"] == {
+        "type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+    assert "ordered subset of the types" in schema["description"]
+    pu = json.loads(export_grammar("genia-ner", "json+numeric", "json-schema"))
+    assert pu["properties"]["entity_type"] == {"enum": [0, 1, 2, 3, 4]}
+    assert pu["properties"]["entity_names"]["minItems"] == 0
+
+
+def test_maven_lines_export_names_the_task():
+    lark = export_grammar("maven-ed", "lines", "lark")
+    assert 'KEY_9: "Conquering"' in lark and 'PLACEHOLDER: "NONE"' in lark
+    assert "spans: PLACEHOLDER | list" in lark
+    gbnf = export_grammar("genia-ner", "lines+omit", "gbnf")
+    assert "KEY-0 ::= \"'DNA'\"" in gbnf and "PLACEHOLDER" not in gbnf
+    # tuples: the empty output is "[]" for maven-ed, "" for genia-ner
+    assert _compiled("maven-ed", Design.parse("tuples")).fullmatch("[]")
+    assert not _compiled("maven-ed", Design.parse("tuples")).fullmatch("")
+    assert _compiled("genia-ner", Design.parse("tuples")).fullmatch("")
+
+
+def test_bare_spans_are_exactly_what_render_writes():
+    """Bare spans: the placeholder in any case, spaces at the ends, a pair of equal quotes
+    around, a list looking bracketed are refused by render and by the grammar alike."""
+    task = EX_TASKS["maven-ed"]
+    design = Design.parse("lines+omit")
+    for span in ["none", "NoNe", " a", "a ", "'a'", '"a"', "[a]", "a,b", "a;b", "a，b"]:
+        with pytest.raises(RenderError):
+            render([("Attack", span)], task, design)
+        assert read_canonical_extraction(f"Attack: {span}", task, design) is None, span
+        assert not _compiled("maven-ed", design).fullmatch(f"Attack: {span}"), span
+    assert read_canonical_extraction("Attack: [a, b]", task, design) is None
+    for span in ["nonE!", "non", "'a", "a'", "[a", "a]", "a: b", "'a\"", "x\ty"]:
+        text = render([("Attack", span)], task, design)
+        assert read_canonical_extraction(text, task, design) == [("Attack", span)], span
+
+
+def test_python_spans_escape_as_repr():
+    task = EX_TASKS["genia-ner"]
+    design = Design.parse("lines+omit")
+    for text in ["'DNA': \"ab\"", "'DNA': 'it\\'s'", "'DNA': '\\x41'", "'DNA': 'a\\\"'",
+                 "'DNA': ''", "'DNA': 'a\tb'"]:
+        assert read_canonical_extraction(text, task, design) is None, text
+        assert not _compiled("genia-ner", design).fullmatch(text), text
+    for span in ["it's", 'both \' and "', "\x00\u200b\U0001f600\\\n", "é漢"]:
+        text = render([("DNA", span)], task, design)
+        assert read_canonical_extraction(text, task, design) == [("DNA", span)], text
+
+
+def test_regex_too_large_is_a_typed_error(monkeypatch):
+    size = len(export_grammar("genia-ner", "lines+omit", "regex"))
+    monkeypatch.setattr(sdeparse.export, "MAX_REGEX_CHARS", size - 1)
+    with pytest.raises(GrammarTooLargeError, match="lark or gbnf export"):
+        export_grammar("genia-ner", "lines+omit", "regex")
+    assert export_grammar("genia-ner", "lines+omit", "lark")
+    assert size <= MAX_REGEX_CHARS
