@@ -514,9 +514,32 @@ def _contrast(draft: Draft, item: Item, rng: random.Random) -> str:
     return _pick(rng, [f"{a}和{b}", f"{a}但{b}", f"{a}/{b}", f"{a}或{b}"])
 
 
+def _hedged(draft: Draft, item: Item, rng: random.Random) -> str:
+    """A label hedged, in the value or in a comment after it: 正面吧, 应该是正面, positive,
+    not sure, positive (I think)."""
+    said = _pick(rng, [x for x in draft.task.label_names if x != draft.task.placeholder])
+    if draft.english:
+        return _pick(rng, [f"{said}, not sure", f"{said} (I think)", f"probably {said}",
+                           f"{said}, I guess", f"I'd say {said}"])
+    return _pick(rng, [f"{said}吧", f"应该是{said}", f"{said}，不太确定", f"我觉得是{said}",
+                       f"{said}（存疑）"])
+
+
+def _corrected(draft: Draft, item: Item, rng: random.Random) -> str:
+    """A label taken back and another given: 正面，不对，负面; positive, actually negative."""
+    stated = [x for x in draft.task.label_names if x != draft.task.placeholder]
+    a, b = rng.sample(stated, 2)
+    if draft.english:
+        return _pick(rng, [f"{a}, actually {b}", f"{a} - no, {b}", f"{a}, or rather {b}",
+                           f"{a}. Correction: {b}"])
+    return _pick(rng, [f"{a}，不对，{b}", f"{a}，应该是{b}", f"{a}，更正：{b}"])
+
+
 negation = _unrecoverable(_negated)
 question = _unrecoverable(_question)
 contrast = _unrecoverable(_contrast)
+hedge = _unrecoverable(_hedged)
+correction = _unrecoverable(_corrected)
 
 #: Every habit by name (the names are the rows of the report).
 HABITS: dict[str, Habit] = {
@@ -544,10 +567,12 @@ HABITS: dict[str, Habit] = {
     "negation": negation,
     "question": question,
     "contrast": contrast,
+    "hedge": hedge,
+    "correction": correction,
 }
 
 #: The habits whose truth is not in the text for the aspects they touch.
-NEVER_GUESS = ("negation", "question", "contrast")
+NEVER_GUESS = ("negation", "question", "contrast", "hedge", "correction")
 
 
 # ---- the corpus ----------------------------------------------------------------------------

@@ -527,7 +527,7 @@ _CUES = re.compile(
     r"|lacks?|lacking)\b|n['\u2019]t\b)"
     r"|(?P<question>[?？]|吗|是否|呢[\s。.!！]*$|\bwhether\b)"
     r"|(?P<hedge>可能|也许|或许|大概|似乎|好像|估计|不确定|存疑|待定|待确认|应该|应当|我觉得|觉得|我认为"
-    r"|感觉|猜|看起来|看上去|貌似|疑似|吧(?=$|[\s,，。.!！;；:：?？…)）])"
+    r"|感觉|猜|看起来|看上去|貌似|疑似|(?<![酒网贴水书茶话])吧(?=$|[的了\s,，。.!！;；:：?？…)）])"
     r"|\b(?:maybe|perhaps|possibly|probably|might|may|could|likely|unlikely|unclear"
     r"|uncertain|unsure|seems?|seemingly|arguably|presumably|apparently|guess|suppose"
     r"|i think|i believe|i'd say|i would say)\b)"

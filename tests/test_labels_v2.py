@@ -451,6 +451,8 @@ def test_a_hedge_particle_inside_a_word_is_no_hedge() -> None:
     match = ZH.resolve_label("酒吧的饮品是正面的", False)
     assert match.label == "正面" and not match.cue
     assert ZH.resolve_label("正面吧。", False).how is LabelHow.UNASSERTED
+    assert ZH.resolve_label("是正面吧的", False).how is LabelHow.UNASSERTED
+    assert ZH.resolve_label("酒吧的饮品正面", False).label == "正面"
 
 
 # ---- a comment after the label, on its line: it may take the label back ----------------------
@@ -464,6 +466,19 @@ COMMENTED = [
     (ZH, "食品评价：正面，不太确定\n价格水平：负面", "lines+omit", "食品评价", "未提及"),
     (ZH, "食品评价：正面，不对，负面", "natural+omit", "食品评价", "未提及"),
     (ZH, "食品评价：正面。存疑", "natural+omit", "食品评价", "未提及"),
+    # a piece whose key names no aspect is part of the comment
+    (EN, "food: neutral. Correction: positive\nprice: negative", "lines+omit", "food",
+     "unmentioned"),
+    (ZH, "食品评价：正面，更正：负面，饮品评价：中性", "natural+omit", "食品评价", "未提及"),
+    (ZH, "食品评价：正面，更正：负面，饮品评价：中性", "natural+omit", "饮品评价", "中性"),
+    # the comment stops where another aspect is named
+    (ZH, "服务人员态度为正面，不太确定，停车方便程度为中性。", "natural+omit", "服务人员态度",
+     "未提及"),
+    (EN, "food: positive, but the price was high", "lines+omit", "food", "positive"),
+    (EN, "food: positive, note: great pasta", "lines+omit", "food", "positive"),
+    # a label taken back by its comment disputes a repeat of the aspect (a loop's cut copy)
+    (EN, "price: positive, actually negative\nfood: positive\nprice: positive", "lines+omit",
+     "price", "unmentioned"),
     # the comment does not touch the next line's pair
     (EN, "food: positive, not sure\nprice: negative", "lines+omit", "price", "negative"),
     # comments that leave the label standing: a reason, the same label, another aspect's

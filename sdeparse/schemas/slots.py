@@ -8,9 +8,11 @@ readers' spelling questions (`Vocabulary`), so readers need no task lookups of t
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from ..design import Design, Format
 from ..diagnostics import Code, Severity
@@ -107,12 +109,15 @@ def resolve(
 
     disputed: set[str] = set()  # given a value that names labels but asserts none
 
-    def give(aspect: str, label: str | None, item: Record) -> None:
-        """Record `label` for `aspect` (a duplicate is reported and never overrides)."""
+    def give(aspect: str, label: str | None, item: Record, taken_back: bool = False) -> None:
+        """Record `label` for `aspect` (a duplicate is reported and never overrides);
+        `taken_back`: the comment after the value took its label back (so it disputes)."""
         if item.description is not None and aspect not in descriptions:
             descriptions[aspect] = item.description.text
-        disputes = label is None and item.value is not None and _names_labels(
-            item.value.text, task, numeric
+        disputes = taken_back or (
+            label is None
+            and item.value is not None
+            and _names_labels(item.value.text, task, numeric)
         )
         if aspect in seen:
             previous = found.get(aspect)
@@ -167,7 +172,9 @@ def resolve(
             disputed.add(aspect)
 
     pairs_layout = design.format in (Format.NATURAL, Format.LINES)
-    starts = sorted(item.start for item in items)
+    # where statements begin: a comment after a label runs up to the next one (a piece
+    # keyed by a correction word, ``Correction: positive``, is part of the comment)
+    starts = sorted(item.start for item in items if not _CORRECTION.match(item.key.text))
     plains = _plains_of(task, numeric)
     omit = design.omit_unmentioned
     placeholder = task.placeholder
@@ -184,7 +191,7 @@ def resolve(
                     given = _check_comment(key.text, item.value, plain[1], starts, text, task,
                                            diags)
                 for aspect in plain[0]:
-                    give(aspect, given, item)
+                    give(aspect, given, item, taken_back=given is None)
                 if omit and plain[1] == placeholder:
                     diags.add(
                         Code.UNEXPECTED_PLACEHOLDER,
@@ -234,10 +241,13 @@ def resolve(
         label = None
         if item.value is not None:
             label = _label(key.text, item.value, task, numeric, diags)
-            if label is not None and label != task.placeholder and pairs_layout:
-                label = _check_comment(key.text, item.value, label, starts, text, task, diags)
+        taken_back = False
+        if label is not None and label != task.placeholder and pairs_layout:
+            assert item.value is not None
+            label = _check_comment(key.text, item.value, label, starts, text, task, diags)
+            taken_back = label is None
         for aspect in match.aspects:
-            give(aspect, label, item)
+            give(aspect, label, item, taken_back)
         if design.omit_unmentioned and label == task.placeholder:
             diags.add(
                 Code.UNEXPECTED_PLACEHOLDER,
@@ -511,9 +521,11 @@ def _check_comment(
     diags: Diagnostics,
 ) -> str | None:
     """`label`, or None with an error when the comment after it on its line (up to the next
-    item) names another label or hedges, negates or questions it: ``positive, not sure``,
-    ``正面，不对，负面``. A comment naming an aspect speaks of that aspect and is left alone; a
-    contrast word just before the next item joins the two pairs (``正面，但饮品评价：负面``)."""
+    item naming an aspect) names another label or hedges, negates or questions it: ``positive,
+    not sure``, ``正面，不对，负面``, ``neutral. Correction: positive``. The comment stops where
+    it names an aspect (what follows speaks of that aspect) and before a piece with a colon and
+    no key (a malformed item of its own); a contrast word just before another aspect joins
+    the two statements (``正面，但饮品评价：负面``, ``positive, but the price was high``)."""
     after = value.end
     at = bisect_right(starts, after)
     window = min(len(text), after + 2 * _MAX_COMMENT)  # bounded: linear over all items
@@ -525,13 +537,18 @@ def _check_comment(
     elif end == window and window < len(text):
         return label  # a long stretch of text after the label is prose of its own
     comment = text[after:end]
-    marks = {":", "：", task.punctuation.key_value}
-    colons = [at for mark in marks if (at := comment.find(mark)) >= 0]
-    if colons:  # the piece holding a colon is an item of its own (perhaps a malformed one)
-        colon = min(colons)
-        comment = comment[: max(0, *(comment.rfind(mark, 0, colon) for mark in _PIECE_ENDS))]
+    keyless = _keyless_piece(task.punctuation.key_value).search(comment)
+    if keyless is not None:
+        comment = comment[: keyless.start()]
+    folded = comment.casefold()
+    if len(folded) == len(comment):  # (casefolding that changes lengths: no cut, left alone)
+        occurrences = task.aspect_occurrences(folded)
+        if occurrences:
+            comment, joins_next = comment[: occurrences[0][0]], True
+    elif task.aspect_occurrences(folded):
+        return label
     comment = comment.strip(_COMMENT_MARKS)
-    if not comment or len(comment) > _MAX_COMMENT or task.aspect_occurrences(comment.casefold()):
+    if not comment or len(comment) > _MAX_COMMENT:
         return label
     named, cue = task.qualifiers(comment)
     others = tuple(dict.fromkeys(name for name in named if name != label))
@@ -559,8 +576,19 @@ def _check_comment(
     return label
 
 
-#: marks that end a piece before an item's colon
-_PIECE_ENDS = (",", "，", ";", "；", "、", "。", ". ")
+#: keys that correct the statement before them: their piece is part of its comment
+_CORRECTION = re.compile(
+    r"\W*(?:correction|corrected|update|updated|edit|edited|revised|actually|wait|rather"
+    r"|更正|修正|纠正|改正|订正|改为|应为|实际上|其实)\W*$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=64)
+def _keyless_piece(key_value: str) -> re.Pattern[str]:
+    """A piece holding a colon and no key before it: a malformed item, never a comment."""
+    colons = "|".join(map(re.escape, sorted({":", "：", key_value.strip() or key_value})))
+    return re.compile(rf"(?:^|[,，;；、。]|\. )\s*(?:{colons})")
 
 #: a longer comment is prose of its own, not a remark on the label before it (and reading
 #: it stays linear: each comment is read once, and at most this long)
