@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TypedDict
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import GrammarError, UnexpectedInput
 from lark.lexer import PatternStr
 
@@ -354,13 +354,18 @@ def _reader(task: Task, design: Design) -> CanonicalReader:
 def read_canonical(text: str, task: Task | str, design: Design | str) -> Canonical | None:
     """The labels (and descriptions) of a canonical `text`; None when `text` is not exactly
     what `render` writes for some labels and descriptions under `task` and `design`."""
+    task, design, tree = _parse(text, task, design)
+    return None if tree is None else _reader(task, design).transform(tree)
+
+
+def _parse(text: str, task: Task | str, design: Design | str) -> tuple[Task, Design, Tree | None]:
+    """The task, the design and the canonical grammar's tree of `text` (None: not canonical)."""
     task = load_task(task)
     design = Design.parse(design)
     try:
-        tree = _parser(task, design).parse(text)
+        return task, design, _parser(task, design).parse(text)
     except UnexpectedInput:
-        return None
-    return _reader(task, design).transform(tree)
+        return task, design, None
 
 
 class ExtractionReader(Transformer[Token, list[tuple[str, str]]]):
@@ -419,10 +424,5 @@ def read_canonical_extraction(
 ) -> list[tuple[str, str]] | None:
     """The (type, span) pairs of a canonical extraction `text`, in written order; None when
     `text` is not exactly what `render` writes for some pairs under `task` and `design`."""
-    task = load_task(task)
-    design = Design.parse(design)
-    try:
-        tree = _parser(task, design).parse(text)
-    except UnexpectedInput:
-        return None
-    return _extraction_reader(task, design).transform(tree)
+    task, design, tree = _parse(text, task, design)
+    return None if tree is None else _extraction_reader(task, design).transform(tree)
