@@ -508,7 +508,7 @@ def _run_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-# ---- --html and --table (issue 13, items 1-2) --------------------------------------------------
+# ---- --html and --table -------------------------------------------------------------------------
 def _report_options(parser: argparse.ArgumentParser) -> None:
     """The options of `eval` that write the HTML report and the comparison table."""
     parser.add_argument(
@@ -579,7 +579,7 @@ def _write_report_extras(args: argparse.Namespace, reports: Sequence[Report], st
     return True
 
 
-# ---- --bootstrap, --seed and --dask (issue 13: is the difference real; evaluating on Dask) ----
+# ---- --bootstrap, --seed and --dask: is the difference real; evaluating on Dask -----------------
 def _compare_options(parser: argparse.ArgumentParser) -> None:
     """The options of the bootstrap intervals and of evaluating on a Dask cluster."""
     parser.add_argument(
