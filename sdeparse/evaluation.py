@@ -411,15 +411,13 @@ def evaluate_chunk(
                 report.add_gold_error(line, reason)
                 continue
         result = parse(prediction, s.task, s.design, s.profile, source)
+        scorer = report.scorer  # an extraction row is the scorer's change: its counts before
+        before = scorer.micro if s.per_record and isinstance(scorer, ExtractionScorer) else None
+        report.add(line, result, truth, prediction)
         if s.per_record:
-            scorer = report.scorer
-            before = scorer.micro if isinstance(scorer, ExtractionScorer) else None
-            report.add(line, result, truth, prediction)
             report.scored_records.append(
-                (_align_key(s, record), record_row(report.scorer, truth, result, before))
+                (_align_key(s, record), record_row(scorer, truth, result, before))
             )
-        else:
-            report.add(line, result, truth, prediction)
         if s.keep_errors and result.is_format_error:
             entry: dict[str, Any] = {"line": line, "prediction": prediction}
             if target is not None:

@@ -174,7 +174,17 @@ def resolve(
     pairs_layout = design.format in (Format.NATURAL, Format.LINES)
     # where statements begin: a comment after a label runs up to the next one (a piece
     # keyed by a correction word, ``Correction: positive``, is part of the comment)
-    starts = sorted(item.start for item in items if not _CORRECTION.match(item.key.text))
+    starts = (
+        sorted(item.start for item in items if not _CORRECTION.match(item.key.text))
+        if pairs_layout
+        else []
+    )
+
+    def asserted(key: str, value: Field, label: str | None) -> str | None:
+        """`label` unless the comment after `value` takes it back (Natural and Lines)."""
+        if label is None or label == placeholder or not pairs_layout:
+            return label
+        return _check_comment(key, value, label, starts, text, task, diags)
     plains = _plains_of(task, numeric)
     omit = design.omit_unmentioned
     placeholder = task.placeholder
@@ -186,10 +196,7 @@ def resolve(
             pair = (key.text, item.value.text)
             plain = plains[pair] if pair in plains else _plain(pair, task, numeric, plains)
             if plain is not None:
-                given: str | None = plain[1]
-                if pairs_layout and given != placeholder:  # a comment may take it back
-                    given = _check_comment(key.text, item.value, plain[1], starts, text, task,
-                                           diags)
+                given = asserted(key.text, item.value, plain[1])
                 for aspect in plain[0]:
                     give(aspect, given, item, taken_back=given is None)
                 if omit and plain[1] == placeholder:
@@ -238,14 +245,12 @@ def resolve(
                 f"{preview(key.text)!r} read as {names}",
                 f"read as {names}",
             )
-        label = None
-        if item.value is not None:
-            label = _label(key.text, item.value, task, numeric, diags)
+        label: str | None = None
         taken_back = False
-        if label is not None and label != task.placeholder and pairs_layout:
-            assert item.value is not None
-            label = _check_comment(key.text, item.value, label, starts, text, task, diags)
-            taken_back = label is None
+        if item.value is not None:
+            written = _label(key.text, item.value, task, numeric, diags)
+            label = asserted(key.text, item.value, written)
+            taken_back = written is not None and label is None
         for aspect in match.aspects:
             give(aspect, label, item, taken_back)
         if design.omit_unmentioned and label == task.placeholder:
@@ -537,6 +542,8 @@ def _check_comment(
     elif end == window and window < len(text):
         return label  # a long stretch of text after the label is prose of its own
     comment = text[after:end]
+    if not comment.strip(_COMMENT_MARKS):  # separators only (the usual case): nothing said
+        return label
     keyless = _keyless_piece(task.punctuation.key_value).search(comment)
     if keyless is not None:
         comment = comment[: keyless.start()]
@@ -589,6 +596,7 @@ def _keyless_piece(key_value: str) -> re.Pattern[str]:
     """A piece holding a colon and no key before it: a malformed item, never a comment."""
     colons = "|".join(map(re.escape, sorted({":", "：", key_value.strip() or key_value})))
     return re.compile(rf"(?:^|[,，;；、。]|\. )\s*(?:{colons})")
+
 
 #: a longer comment is prose of its own, not a remark on the label before it (and reading
 #: it stays linear: each comment is read once, and at most this long)
