@@ -3,8 +3,8 @@ and span) and the collector of diagnostics every stage appends to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from .diagnostics import Code, Diagnostic, Severity, make
 
@@ -17,18 +17,17 @@ class Role(Enum):
     DESCRIPTION = "description"
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One field of an item as written: its text (decoded, for JSON strings) and its span
-    [start, end) in the original output."""
+    [start, end) in the original output. (A NamedTuple, as Record: immutable, and made at a
+    third of a frozen dataclass's cost on the readers' hot path.)"""
 
     text: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One item the reader recovered: its key, its value (None when the value was lost, cut
     off or absent; the key is then still known, so it is not reported missing twice), an
     optional description, and the span of the whole item. Readers never interpret the texts:
