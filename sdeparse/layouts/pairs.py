@@ -484,9 +484,12 @@ class PairsReader(Transformer):
                 "removed",
             )
             content.remove(lead)
-        pair_like = [
-            i for i, piece in enumerate(pieces) if piece.colons and piece.parts[0][0] and i != lead
-        ]
+        pair_like: list[int] = []
+        per_line: dict[int, int] = {}  # pair-like pieces on each line
+        for i, piece in enumerate(pieces):
+            if piece.colons and piece.parts[0][0] and i != lead:
+                pair_like.append(i)
+                per_line[piece.line] = per_line.get(piece.line, 0) + 1
         self.first_item = pair_like[0] if pair_like else len(pieces)
         self.last_item = pair_like[-1] if pair_like else -1
         last_content = content[-1] if content else -1
@@ -494,9 +497,6 @@ class PairsReader(Transformer):
         punct = task.punctuation
         reading = Reading([])
         if pair_like:
-            per_line: dict[int, int] = {}
-            for i in pair_like:
-                per_line[pieces[i].line] = per_line.get(pieces[i].line, 0) + 1
             reading.lines_with_pairs = len(per_line)
             if len(per_line) >= 2:
                 reading.shapes.add(Shape.PAIRS_ON_LINES)
@@ -529,6 +529,7 @@ class PairsReader(Transformer):
         key_value = punct.key_value
         records = reading.records
         plains = self._plains
+        new = tuple.__new__
         for i in content:
             piece = pieces[i]
             # An item as the renderer writes it (checked once per key and value by `_plain`):
@@ -543,8 +544,12 @@ class PairsReader(Transformer):
                 plain = plains.get((key, value))
                 if plain is None and ve - ks <= _PLAIN_SIZE:  # long texts are not kept
                     plain = plains[(key, value)] = self._plain(key, value)
-                if plain:
-                    records.append(Record(Field(key, ks, ke), Field(value, vs, ve), ks, ve))
+                if plain:  # Record(Field(key, ks, ke), Field(value, vs, ve), ks, ve), made
+                    # without the NamedTuples' Python-level __new__
+                    records.append(
+                        new(Record, (new(Field, (key, ks, ke)), new(Field, (value, vs, ve)),
+                                     ks, ve, None))
+                    )
                     continue
             if expected:
                 for colon, start, end in piece.colons:

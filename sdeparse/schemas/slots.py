@@ -174,15 +174,32 @@ def resolve(
     pairs_layout = design.format in (Format.NATURAL, Format.LINES)
     # where statements begin: a comment after a label runs up to the next one (a piece
     # keyed by a correction word, ``Correction: positive``, is part of the comment)
+    corrections = _CORRECTION_KEYS
     starts = (
-        sorted(item.start for item in items if not _CORRECTION.match(item.key.text))
+        sorted(
+            item.start
+            for item in items
+            if not (
+                corrections[item.key.text]
+                if item.key.text in corrections
+                else _correction(item.key.text)
+            )
+        )
         if pairs_layout
         else []
     )
+    size = len(text)
 
     def asserted(key: str, value: Field, label: str | None) -> str | None:
         """`label` unless the comment after `value` takes it back (Natural and Lines)."""
         if label is None or label == placeholder or not pairs_layout:
+            return label
+        # The usual case first: nothing but separators up to the next statement (any shorter
+        # stretch `_check_comment` would read is then separators too).
+        after = value.end
+        at = bisect_right(starts, after)
+        end = starts[at] if at < len(starts) else size
+        if end - after <= _MAX_COMMENT and not text[after:end].strip(_COMMENT_MARKS):
             return label
         return _check_comment(key, value, label, starts, text, task, diags)
     plains = _plains_of(task, numeric)
@@ -197,8 +214,20 @@ def resolve(
             plain = plains[pair] if pair in plains else _plain(pair, task, numeric, plains)
             if plain is not None:
                 given = asserted(key.text, item.value, plain[1])
-                for aspect in plain[0]:
-                    give(aspect, given, item, taken_back=given is None)
+                aspects = plain[0]
+                if (
+                    given is not None
+                    and len(aspects) == 1
+                    and aspects[0] not in seen
+                    and item.description is None
+                ):  # what `give` does for a first mention with a label, at once
+                    aspect = aspects[0]
+                    seen.add(aspect)
+                    order.append(aspect)
+                    found[aspect] = given
+                else:
+                    for aspect in aspects:
+                        give(aspect, given, item, taken_back=given is None)
                 if omit and plain[1] == placeholder:
                     diags.add(
                         Code.UNEXPECTED_PLACEHOLDER,
@@ -430,21 +459,25 @@ def _first_answer(items: list[Record], text: str, diags: Diagnostics) -> list[Re
             "nothing lost",
             severity=Severity.WARNING,
         )
-    ids: dict[tuple[str, str | None, str | None], int] = {}
-    seq = [
-        ids.setdefault(
-            (
-                item.key.text.strip(),
-                None if item.value is None else item.value.text.strip(),
-                None if item.description is None else item.description.text.strip(),
-            ),
-            len(ids),
-        )
-        for item in complete
-    ]
-    n = len(seq)
-    # Items all distinct have no border: the answer is given once (its period is n).
-    period = n if len(ids) == n else n - _border(seq)
+    n = len(complete)
+    # Items all distinct have no border: the answer is given once (its period is n). Their
+    # keys all distinct (the usual case) say so at once.
+    if len({item.key.text.strip() for item in complete}) == n:
+        period = n
+    else:
+        ids: dict[tuple[str, str | None, str | None], int] = {}
+        seq = [
+            ids.setdefault(
+                (
+                    item.key.text.strip(),
+                    None if item.value is None else item.value.text.strip(),
+                    None if item.description is None else item.description.text.strip(),
+                ),
+                len(ids),
+            )
+            for item in complete
+        ]
+        period = n if len(ids) == n else n - _border(seq)
     copies = n // period
     cut_repeats = unnoticed_cut
     if cut_at is not None:
@@ -582,6 +615,19 @@ def _check_comment(
         return None
     return label
 
+
+def _correction(key: str) -> bool:
+    """Whether a key is a correction word (`_CORRECTION`); kept for short keys (they repeat)."""
+    found = _CORRECTION.match(key) is not None
+    if len(key) <= 256:
+        if len(_CORRECTION_KEYS) >= _PLAIN_LIMIT:
+            _CORRECTION_KEYS.clear()
+        _CORRECTION_KEYS[key] = found
+    return found
+
+
+#: `_correction`'s answers, by key (bounded: emptied when full)
+_CORRECTION_KEYS: dict[str, bool] = {}
 
 #: keys that correct the statement before them: their piece is part of its comment
 _CORRECTION = re.compile(
