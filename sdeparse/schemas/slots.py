@@ -215,13 +215,12 @@ def resolve(
             if plain is not None:
                 given = asserted(key.text, item.value, plain[1])
                 aspects = plain[0]
-                if (
-                    given is not None
-                    and len(aspects) == 1
-                    and aspects[0] not in seen
-                    and item.description is None
-                ):  # what `give` does for a first mention with a label, at once
+                if given is not None and len(aspects) == 1 and aspects[0] not in seen:
+                    # what `give` does for a first mention with a label, at once (a first
+                    # mention has no description yet: only `give` keeps one, for aspects seen)
                     aspect = aspects[0]
+                    if item.description is not None:
+                        descriptions[aspect] = item.description.text
                     seen.add(aspect)
                     order.append(aspect)
                     found[aspect] = given
