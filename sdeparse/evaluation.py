@@ -56,6 +56,7 @@ Chunk: TypeAlias = "list[tuple[int, Any]] | Block"
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+_STR_ONLY = frozenset((str,))
 _fast_loads: Callable[[bytes], Any] | None
 try:  # orjson decodes a record in well under a microsecond, the standard library in several
     from orjson import loads as _fast_loads
@@ -275,7 +276,9 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
         except ValueError:
             pass
         else:
-            if type(record) is dict and not _holds_float(record):
+            if type(record) is dict and (
+                _STR_ONLY.issuperset(map(type, record.values())) or not _holds_float(record)
+            ):  # the usual record holds strings only: no walk
                 return record
     raw = raw.rstrip(b"\r\n")
     if raw.startswith(_BOM):
@@ -300,13 +303,8 @@ def decode_line(raw: bytes, first: bool = False) -> dict[str, Any]:
     return record
 
 
-_STR_ONLY = frozenset((str,))
-
-
 def _holds_float(record: dict[str, Any]) -> bool:
     """Whether a decoded record holds a float anywhere (a walk over its values, no recursion)."""
-    if _STR_ONLY.issuperset(map(type, record.values())):  # the usual record: strings only
-        return False
     stack: list[Any] = [record]
     while stack:
         node = stack.pop()
