@@ -215,6 +215,24 @@ def test_two_jobs_agree_with_one(tmp_path):
     assert two == one
 
 
+def test_dask_partitions_agree():
+    """Partitions evaluated on a (threaded) Dask cluster with the shortcuts give the report of
+    one process without them."""
+    db = pytest.importorskip("dask.bag")
+    distributed = pytest.importorskip("distributed")
+    from sdeparse.dask import evaluate as dask_evaluate
+
+    lines = [raw + b"\n" for raw in make_lines(MASA, "lines", 300, seed=21)]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None, timeout=60) as cluster, \
+            distributed.Client(cluster, timeout=60) as client, fast_paths(True):
+        got = dask_evaluate(db.from_sequence(lines, npartitions=3), MASA, "lines",
+                            client=client)
+    with fast_paths(False):
+        expected = evaluate(lines, MASA, "lines")
+    assert got.to_dict() == expected.to_dict() and expected.n > 0
+
+
 def test_parts_merge_to_the_whole():
     """Records evaluated in parts (each part's shortcut counts folded separately) merge into
     the report over all of them, made without the shortcuts."""
