@@ -387,8 +387,8 @@ def _gold_reason(result: Any) -> str:
 
 
 #: Whether evaluate_chunk takes its shortcuts (plain records read by their fields directly;
-#: clean label outputs tallied by their distinct (gold, predicted) labels and counted once per
-#: chunk). Off, every record takes the general path; the report is the same (tests compare).
+#: the label indices of clean label outputs kept and counted together at the end of the chunk).
+#: Off, every record takes the general path; the report is the same (tests compare).
 FAST_PATHS = True
 
 
@@ -421,8 +421,8 @@ def evaluate_chunk(
     aspects = scorer.aspects if isinstance(scorer, ClassificationScorer) else ()
     width = len(aspects)
     pick = _picker(aspects)
-    label_index = scorer._label_index.__getitem__ if isinstance(scorer, ClassificationScorer) \
-        else None
+    label_index = (scorer._label_index if isinstance(scorer, ClassificationScorer) else {}
+                   ).__getitem__
     per_record, keep_errors = s.per_record, s.keep_errors
     try:
         for line, item in chunk:
@@ -460,7 +460,7 @@ def evaluate_chunk(
                 labels = result.labels
                 if len(labels) == width:  # then exactly the aspects, or pick raises KeyError
                     try:
-                        predicted = tuple(map(label_index, pick(labels)))  # type: ignore[arg-type]
+                        predicted = tuple(map(label_index, pick(labels)))
                     except KeyError:  # not one known label per aspect: add says what is wrong
                         pass
                     else:
