@@ -37,6 +37,7 @@ from .scoring import (
     scorer_for_task,
 )
 from .scoring.base import Scorer as _ScorerBase
+from .scoring.classification import IndexedGold
 from .scoring.extraction import Matching, Normalization
 from .scoring.extraction import f1 as _f1
 from .scoring.extraction import precision as _precision
@@ -333,6 +334,41 @@ class Report:
         if result.is_format_error:
             self.format_errors += 1
             self.format_error_lines.append(line)
+        if result.diagnostics:
+            self._add_codes(line, result, text)
+        if isinstance(self.scorer, NoScorer):
+            self.scorer.add(None, None)
+        elif result.kind is TaskKind.EXTRACTION:
+            if not isinstance(self.scorer, ExtractionScorer):
+                raise TypeError(f"an extraction result cannot be scored by {self.scorer.kind}")
+            before = self.scorer.micro.tp
+            self.scorer.add(gold, result.extractions, result.unpaired)
+            if not result.is_format_error:
+                self.clean_hits += self.scorer.micro.tp - before
+        else:
+            self.scorer.add(gold, result.labels)
+            if not result.is_format_error:
+                right = sum(gold[slot] == label for slot, label in result.labels.items()
+                            if slot in gold)
+                self.clean_hits += right
+                self.clean_sentences += right == len(gold)
+
+    def add_clean(self, golds: Sequence[IndexedGold], predicted: Sequence[tuple[int, ...]]) -> None:
+        """Count many classification outputs with no diagnostic and no format error at once:
+        each one's gold (`ClassificationScorer.index_gold`) and predicted label indices in
+        aspect order. The same counts as `add` of each (no line of them is kept there)."""
+        scorer = self.scorer
+        if not isinstance(scorer, ClassificationScorer):
+            raise TypeError(f"clean label outputs cannot be scored by {scorer.kind}")
+        hits, all_right = scorer.add_indexed(golds, predicted)
+        self.records += len(predicted)
+        self.n += len(predicted)
+        self.clean_hits += hits
+        self.clean_sentences += all_right
+
+    def _add_codes(self, line: int, result: ParseResult, text: str | None) -> None:
+        """Count the codes of one output with diagnostics: by worst severity, sample lines,
+        and (given its text) the first few examples."""
         worst: dict[str, Severity] = {}
         for diagnostic in result.diagnostics:
             seen = worst.get(diagnostic.code)
@@ -351,22 +387,6 @@ class Report:
                     spans = [MarkedSpan(d.start, d.end, d.severity.value, d.message)
                              for d in result.diagnostics if d.code == code]
                     examples.append(Example.of(line, text, spans))
-        if isinstance(self.scorer, NoScorer):
-            self.scorer.add(None, None)
-        elif result.kind is TaskKind.EXTRACTION:
-            if not isinstance(self.scorer, ExtractionScorer):
-                raise TypeError(f"an extraction result cannot be scored by {self.scorer.kind}")
-            before = self.scorer.micro.tp
-            self.scorer.add(gold, result.extractions, result.unpaired)
-            if not result.is_format_error:
-                self.clean_hits += self.scorer.micro.tp - before
-        else:
-            self.scorer.add(gold, result.labels)
-            if not result.is_format_error:
-                right = sum(gold[slot] == label for slot, label in result.labels.items()
-                            if slot in gold)
-                self.clean_hits += right
-                self.clean_sentences += right == len(gold)
 
     def add_gold_error(self, line: int, reason: str) -> None:
         """Count a record whose target does not parse cleanly; it is left out of the metrics."""

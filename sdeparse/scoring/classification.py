@@ -8,13 +8,24 @@ so merged scorers give exactly the figures of one scorer over all the records.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, ClassVar
+from itertools import chain, repeat
+from operator import add, attrgetter, eq
+from typing import Any, ClassVar, NamedTuple
 
 from . import metrics
 from .base import Scorer
+
+
+class IndexedGold(NamedTuple):
+    """A record's gold labels as label indices in aspect order, and the number of each
+    aspect's row in the flat numbering of cells `ClassificationScorer.add_indexed` counts."""
+
+    indices: tuple[int, ...]
+    cells: tuple[int, ...]
 
 
 @dataclass(eq=False)
@@ -61,6 +72,44 @@ class ClassificationScorer(Scorer[str]):
             all_right = all_right and g == p
         if all_right:
             self.sentence_correct += 1
+
+    def index_gold(self, gold: Mapping[str, str]) -> IndexedGold | None:
+        """The gold labels of a record as `add_indexed` takes them, or None when they are not
+        exactly one known label for each aspect (such a record takes `add`)."""
+        if len(gold) != len(self.aspects):
+            return None
+        index, size = self._label_index, len(self.labels)
+        try:
+            indices = tuple(index[gold[aspect]] for aspect in self.aspects)
+        except KeyError:
+            return None
+        cells = tuple((i * size + g) * size for i, g in enumerate(indices))
+        return IndexedGold(indices, cells)
+
+    def add_indexed(
+        self, golds: Sequence[IndexedGold], predicted: Sequence[tuple[int, ...]]
+    ) -> tuple[int, int]:
+        """Count many records at once: each one's gold (`index_gold`) and predicted label
+        indices in aspect order. The same counts as `add` of each; returns (right (record,
+        aspect) pairs, records with every aspect right), which a report counts too."""
+        size, count = len(self.labels), len(predicted)
+        if len(golds) != count:
+            raise ValueError(f"{len(golds)} golds for {count} predictions")
+        # every (aspect, gold, predicted) cell numbered (aspect * size + gold) * size + predicted,
+        # counted in C
+        cells = Counter(chain.from_iterable(
+            map(map, repeat(add), map(attrgetter("cells"), golds), predicted)))
+        hits = 0
+        for cell, times in cells.items():
+            row, p = divmod(cell, size)
+            a, g = divmod(row, size)
+            self.confusion[self.aspects[a]][g][p] += times
+            if g == p:
+                hits += times
+        all_right = sum(map(eq, map(attrgetter("indices"), golds), predicted))
+        self.n += count
+        self.sentence_correct += all_right
+        return hits, all_right
 
     def setup(self) -> tuple[Any, ...]:
         """Aspects, labels and weights: matrices of different ones do not add up."""
