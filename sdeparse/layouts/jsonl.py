@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from itertools import chain
@@ -148,6 +148,31 @@ class _Object:
     bare: bool = False
     #: Whether reading its tokens raised a diagnostic (then its spacing is not compared).
     slipped: bool = False
+    #: A plain-object line read alone (`_Plain`, positions from its {): its records and
+    #: diagnostics are those, shifted; `fields` is then left empty.
+    plain: _Plain | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """The reading of one plain-object line on its own, positions counted from its {: the
+    diagnostics its tokens raise (less those the key recognition withdrew), then its records,
+    the diagnostics its object raises, and the shapes it shows. What the general path gives
+    for the line wherever it stands, shifted (a closed object is read from its own text)."""
+
+    tokens: tuple[Diagnostic, ...]
+    records: tuple[Record, ...]
+    diags: tuple[Diagnostic, ...]
+    shapes: frozenset[Shape]
+
+    def shifted(self, shift: int) -> _Plain:
+        """The same reading `shift` characters on."""
+        return _Plain(
+            tuple([_shifted(d, shift) for d in self.tokens]) if self.tokens else (),
+            tuple([_shifted_record(r, shift) for r in self.records]),
+            tuple([_shifted(d, shift) for d in self.diags]) if self.diags else (),
+            self.shapes,
+        )
 
 
 #: A top-level token outside the objects, with the rule that took it: "text", "array",
@@ -485,6 +510,40 @@ class _Reader(Transformer[Any, list[Any]]):
         obj.slipped = slipped or len(diags) > before
         return obj
 
+    # -- plain-object lines
+
+    def plain_line(self, start: int, end: int) -> _Object | None:
+        """The object of the plain-object line text[start:end] ({ to }), read without its
+        tokens: a canonical object at once (`_canonical_line`), another one by the memo of
+        lines read alone (`_read_alone`); the diagnostics its tokens raise are filed here,
+        where the general path files them. None for a long line that is not canonical (the
+        general path reads it in place)."""
+        text = self.text
+        described = self.design.has_description
+        if described or end - start > PLAIN_SIZE:
+            # descriptions make nearly every line new: the memo would only churn
+            found = _canonical_line(text, start, end, self.task, self.design, self.vocabulary)
+            if found is not None:
+                return _Object(start, end, True, plain=found)
+        if end - start > PLAIN_SIZE:
+            return None
+        body = text[start:end]
+        memo = _plains_for(self.task, self.design, self.vocabulary, self.expected)
+        found = memo.get(body)
+        if found is None:
+            if not described:
+                found = _canonical_line(body, 0, len(body), self.task, self.design, self.vocabulary)
+            if found is None:
+                found = _read_alone(body, self.task, self.design, self.vocabulary, self.expected)
+            if len(memo) >= PLAINS_MAX:
+                memo.clear()
+            memo[body] = found
+        if start:
+            found = found.shifted(start)
+        if found.tokens:
+            self.diags.extend(found.tokens)
+        return _Object(start, end, True, plain=found)
+
     # -- the top level
 
     def stray_text(self, children: list[Any]) -> _Stray:
@@ -646,6 +705,11 @@ class _Reader(Transformer[Any, list[Any]]):
                         "blank line between objects",
                         "skipped",
                     )
+            if obj.plain is not None:
+                items.extend(obj.plain.records)
+                diags.extend(obj.plain.diags)
+                reading.shapes |= obj.plain.shapes
+                continue
             items.extend(
                 _object_items(
                     text,
@@ -877,6 +941,158 @@ def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
     return [_Tok(kind, value, lb + start, lb + end) for kind, value, start, end in shape]
 
 
+# ---- plain-object lines read whole: canonical objects, and a memo of the others ---------------
+
+#: Whether `top_level` hands plain-object lines to `_Reader.plain_line` (tests turn it off).
+PLAIN_LINES = True
+#: The longest line (from { to }) the memo keeps; longer ones are read in place.
+PLAIN_SIZE = 256
+#: The most lines one memo keeps (emptied when full), and the most memos kept.
+PLAINS_MAX = 4096
+_PLAIN_TABLES_MAX = 32
+_plains: dict[tuple[int, int, Design, bool], tuple[Vocabulary, Task, dict[str, _Plain]]] = {}
+
+
+def _plains_for(
+    task: Task, design: Design, vocabulary: Vocabulary, expected: bool
+) -> dict[str, _Plain]:
+    """The memo of lines read alone for one task, design, vocabulary (by identity) and
+    `expected`; the oldest memo goes when more than `_PLAIN_TABLES_MAX` are kept."""
+    key = (id(vocabulary), id(task), design, expected)
+    kept = _plains.get(key)
+    if kept is None or kept[0] is not vocabulary or kept[1] is not task:
+        if len(_plains) >= _PLAIN_TABLES_MAX:
+            del _plains[next(iter(_plains))]
+        kept = _plains[key] = (vocabulary, task, {})
+    return kept[2]
+
+
+def _read_alone(
+    body: str, task: Task, design: Design, vocabulary: Vocabulary, expected: bool
+) -> _Plain:
+    """The general path's reading of one plain-object line `body` on its own. A closed
+    object's reading depends on its own text alone (`at_end` matters only to an open one),
+    so it holds wherever the line stands, shifted."""
+    diags = Diagnostics()
+    reader = _Reader(body, task, design, vocabulary, diags, expected)
+    match = _scanner()[0].match(body)
+    assert match is not None, "a plain-object line matches the scanner alone"
+    [obj] = _line_items(_line_tokens(body, match), reader)
+    raised = len(diags)
+    shapes: set[Shape] = set()
+    drop: set[int] = set()
+    records = _object_items(
+        body, obj, task, design, vocabulary, diags, expected, shapes, False, drop
+    )
+    return _Plain(
+        tuple(d for d in diags[:raised] if id(d) not in drop),
+        tuple(records),
+        tuple(d for d in diags[raised:] if id(d) not in drop),
+        frozenset(shapes),
+    )
+
+
+@cache
+def _canonical_pattern(keys: tuple[str, str, str], fmt: str, numeric: bool) -> re.Pattern[str]:
+    """A canonical object of the design (`render_json_object`), its aspect, label and
+    description strings captured when they need no escape; the label a bare number when
+    numeric. (Whether it is canonical is then checked by rendering it.)"""
+    aspect, label, description = keys
+
+    def member(key: str, group: str) -> str:
+        return f'{re.escape(_dump(key))}: "(?P<{group}>{_UNESCAPED})"'
+
+    fields = {
+        aspect: member(aspect, "a"),
+        label: f"{re.escape(_dump(label))}: (?P<l>-?[0-9]{{1,18}})"
+        if numeric
+        else member(label, "l"),
+        description: member(description, "d"),
+    }
+    order = {
+        "cot": (aspect, description, label),
+        "rcot": (aspect, label, description),
+    }.get(fmt, (aspect, label))
+    return re.compile(r"\{" + ", ".join(fields[name] for name in order) + r"\}")
+
+
+#: The characters of a JSON string that need no escape, any number of them.
+_UNESCAPED = r'[^"\\\x00-\x1f]*'
+
+
+_EMPTY: frozenset[Shape] = frozenset()
+_COT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.COT_ORDER))
+_RCOT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.RCOT_ORDER))
+
+
+def _canonical_line(
+    text: str, start: int, end: int, task: Task, design: Design, vocabulary: Vocabulary
+) -> _Plain | None:
+    """The reading of text[start:end] when it is exactly the canonical object of a slot and
+    label (what `render_json_object` writes: key and label spelled canonically, no escape):
+    one record, no diagnostic, the design's description shapes. None otherwise."""
+    keys = task.json_keys
+    fmt = design.format
+    numeric = design.numeric_labels
+    match = _canonical_pattern(
+        (keys.aspect, keys.label, keys.description), fmt, numeric
+    ).fullmatch(text, start, end)
+    if match is None:
+        return None
+    aspect, label = match.group("a", "l")
+    # what `_canonical_object` asks (of the stripped texts) and what rendering them gives
+    if aspect != aspect.strip() or vocabulary.key_kind(aspect) is not KeyKind.EXACT:
+        return None
+    if numeric:
+        if str(int(label)) != label:
+            return None
+    elif label != label.strip():
+        return None
+    if vocabulary.value_kind(label) is not ValueKind.CANONICAL:
+        return None
+    quoted = 0 if numeric else 1
+    ls, le = match.span("l")
+    description = None
+    if fmt in ("cot", "rcot"):
+        ds, de = match.span("d")
+        description = Field(match.group("d"), ds - 1, de + 1)
+    item = record(
+        aspect,
+        match.start("a") - 1,
+        match.end("a") + 1,
+        label,
+        ls - quoted,
+        le + quoted,
+        start,
+        end,
+        description=description,
+    )
+    shapes = _COT_SHAPES if fmt == "cot" else _RCOT_SHAPES if fmt == "rcot" else _EMPTY
+    return _Plain((), (item,), (), shapes)
+
+
+def _shifted(diag: Diagnostic, shift: int) -> Diagnostic:
+    """`diag` moved `shift` characters on."""
+    return Diagnostic(
+        diag.code, diag.severity, diag.start + shift, diag.end + shift, diag.message, diag.repair
+    )
+
+
+def _shifted_field(fld: Field | None, shift: int) -> Field | None:
+    return None if fld is None else Field(fld.text, fld.start + shift, fld.end + shift)
+
+
+def _shifted_record(item: Record, shift: int) -> Record:
+    """`item` with every span moved `shift` characters on."""
+    return Record(
+        Field(item.key.text, item.key.start + shift, item.key.end + shift),
+        _shifted_field(item.value, shift),
+        item.start + shift,
+        item.end + shift,
+        _shifted_field(item.description, shift),
+    )
+
+
 #: The token types of a simple object line, one character each (others: "x"), and the
 #: shapes such a line may have: an object whose members are runs of pairs (a comma may be
 #: missing or trailing) with keys and values of the kinds below, maybe opened by [ and
@@ -973,11 +1189,14 @@ def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
     return children
 
 
-def top_level(text: str, rules: Any) -> list[Any]:
+def top_level(
+    text: str, rules: Any, plain: Callable[[int, int], _Object | None] | None = None
+) -> list[Any]:
     """The children of the start rule for `text`, with `rules`' methods applied: plain-object
-    lines by the line scanner, simple object lines by their tokens' shape, the rest by the
-    LALR parser. Since every { opens a new object and nothing nests, a stretch parses alone as
-    it does in the whole text."""
+    lines by the line scanner (or by `plain`, given the line's { and } positions, when it
+    answers), simple object lines by their tokens' shape, the rest by the LALR parser. Since
+    every { opens a new object and nothing nests, a stretch parses alone as it does in the
+    whole text."""
     lines, _ = _scanner()
     children: list[Any] = []
     position = 0
@@ -985,7 +1204,11 @@ def top_level(text: str, rules: Any) -> list[Any]:
         start = match.start()
         if text[position:start].strip():
             children += _stretch(text, position, start, rules)
-        children += _line_items(_line_tokens(text, match), rules)
+        obj = None if plain is None else plain(match.start("lb"), match.start("rb") + 1)
+        if obj is not None:
+            children.append(obj)
+        else:
+            children += _line_items(_line_tokens(text, match), rules)
         position = match.end()
     if text[position:].strip():
         children += _stretch(text, position, len(text), rules)
@@ -1007,7 +1230,8 @@ def read_json(
     and table-driven parse applying the rule methods inline) is tested against."""
     reader = _Reader(text, task, design, vocabulary, diags, expected, fast)
     if fast:
-        return reader.reading(top_level(text, reader))
+        plain = None if task.is_extraction or not PLAIN_LINES else reader.plain_line
+        return reader.reading(top_level(text, reader, plain))
     return reader.reading(reader.transform(parser_for(GRAMMAR).parse(text)))
 
 
