@@ -513,11 +513,11 @@ class _Reader(Transformer[Any, list[Any]]):
     # -- plain-object lines
 
     def plain_line(self, start: int, end: int) -> _Object | None:
-        """The object of the plain-object line text[start:end] ({ to }), read without its
-        tokens: a canonical object at once (`_canonical_line`), another one by the memo of
-        lines read alone (`_read_alone`); the diagnostics its tokens raise are filed here,
-        where the general path files them. None for a long line that is not canonical (the
-        general path reads it in place)."""
+        """The closed object of simple tokens text[start:end] ({ to }, on one line or
+        several), read without its tokens: a canonical object at once (`_canonical_line`),
+        another one by the memo of objects read alone (`_read_alone`). The diagnostics its
+        tokens raise are not filed yet (`file`). None for a long object that is not canonical
+        (the general path reads it in place)."""
         text = self.text
         described = self.design.has_description
         if described or end - start > PLAIN_SIZE:
@@ -538,11 +538,14 @@ class _Reader(Transformer[Any, list[Any]]):
             if len(memo) >= PLAINS_MAX:
                 memo.clear()
             memo[body] = found
-        if start:
-            found = found.shifted(start)
-        if found.tokens:
-            self.diags.extend(found.tokens)
-        return _Object(start, end, True, plain=found)
+        return _Object(start, end, True, plain=found.shifted(start) if start else found)
+
+    def file(self, obj: _Object) -> _Object:
+        """File the diagnostics the tokens of a plain object raise (`plain_line` leaves them
+        to the caller, to file where the general path files them) and give the object."""
+        if obj.plain is not None and obj.plain.tokens:
+            self.diags.extend(obj.plain.tokens)
+        return obj
 
     # -- the top level
 
@@ -975,9 +978,9 @@ def _read_alone(
     so it holds wherever the line stands, shifted."""
     diags = Diagnostics()
     reader = _Reader(body, task, design, vocabulary, diags, expected)
-    match = _scanner()[0].match(body)
-    assert match is not None, "a plain-object line matches the scanner alone"
-    [obj] = _line_items(_line_tokens(body, match), reader)
+    tokens = list(_tokens(body))
+    assert _OBJECT.fullmatch("".join([_CODE.get(tok.type, "x") for tok in tokens]))
+    [obj] = _line_items(tokens, reader)
     raised = len(diags)
     shapes: set[Shape] = set()
     drop: set[int] = set()
@@ -1168,14 +1171,69 @@ def _lines(text: str, tokens: Iterable[Any]) -> Iterator[list[Any]]:
         yield line
 
 
-def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
-    """The children of text[start:end], a stretch between plain-object lines: a line whose
-    tokens have a simple shape gets the rule methods directly; the tokens of the other lines go
-    through the LALR parser. A line opening with [ goes there too after such lines: an object
-    they leave open would take the bracket."""
+def _stretch(
+    text: str,
+    start: int,
+    end: int,
+    rules: Any,
+    plain: Callable[[int, int], _Object | None] | None = None,
+) -> list[Any]:
+    """The children of text[start:end], a stretch between plain-object lines. With `plain`,
+    each closed object of simple tokens (`_OBJECT`, on one line or several, among other
+    tokens) goes to it, and what stands between them is read by `_between`; otherwise (or
+    when `plain` declines an object) by lines (`_by_lines`)."""
+    if plain is None:
+        return _by_lines(text, _tokens(text, start, end), rules)
+    tokens = list(_tokens(text, start, end))
+    codes = "".join([_CODE.get(tok.type, "x") for tok in tokens])
+    children: list[Any] = []
+    position = 0
+    for match in _OBJECT.finditer(codes):
+        first, last = match.span()
+        obj = plain(tokens[first].start_pos, tokens[last - 1].end_pos)
+        if obj is None:  # read in place with what stands around it
+            continue
+        if first > position:
+            children += _between(text, tokens[position:first], rules)
+        children.append(rules.file(obj))
+        position = last
+    if position < len(tokens):
+        children += _between(text, tokens[position:], rules)
+    return children
+
+
+#: A closed object of simple tokens in a stretch's codes (`_CODE`): runs of pairs, commas
+#: between them (one may be missing, or trailing). Every { opens a new object and nothing
+#: nests, so such an object is read the same wherever it stands; the grammar's lookaheads see
+#: no further than the character after a token, inside the braces or the closing brace.
+_OBJECT = re.compile(r"\{(?:(?:k:v)+(?:,(?:k:v)+)*,?)?\}")
+#: The rule of a token standing alone at the top level (any other: `stray_text`).
+_STRAY_RULES = {
+    "LSQB": "array_bracket",
+    "RSQB": "array_bracket",
+    "COMMA": "stray_comma",
+    "COMMAS": "stray_comma",
+    "RBRACE": "unmatched_brace",
+    "BRACKETS": "bracket_run",
+}
+
+
+def _between(text: str, tokens: list[Any], rules: Any) -> list[Any]:
+    """The children of tokens that start at the top level (after a closed object, or where a
+    stretch starts): without a { each is a stray of its own, by its type; else by lines."""
+    if any(tok.type == "LBRACE" for tok in tokens):
+        return _by_lines(text, tokens, rules)
+    return [getattr(rules, _STRAY_RULES.get(tok.type, "stray_text"))([tok]) for tok in tokens]
+
+
+def _by_lines(text: str, tokens: Iterable[Any], rules: Any) -> list[Any]:
+    """The children of a stretch's tokens, line by line: a line whose tokens have a simple
+    shape gets the rule methods directly; the tokens of the other lines go through the LALR
+    parser. A line opening with [ goes there too after such lines: an object they leave open
+    would take the bracket."""
     children: list[Any] = []
     pending: list[Any] = []
-    for line in _lines(text, _tokens(text, start, end)):
+    for line in _lines(text, tokens):
         simple = _SIMPLE.fullmatch("".join([_CODE.get(tok.type, "x") for tok in line]))
         if simple is None or (pending and line[0].type == "LSQB"):
             pending += line
@@ -1203,15 +1261,15 @@ def top_level(
     for match in lines.finditer(text):
         start = match.start()
         if text[position:start].strip():
-            children += _stretch(text, position, start, rules)
+            children += _stretch(text, position, start, rules, plain)
         obj = None if plain is None else plain(match.start("lb"), match.start("rb") + 1)
         if obj is not None:
-            children.append(obj)
+            children.append(rules.file(obj))
         else:
             children += _line_items(_line_tokens(text, match), rules)
         position = match.end()
     if text[position:].strip():
-        children += _stretch(text, position, len(text), rules)
+        children += _stretch(text, position, len(text), rules, plain)
     return children
 
 
