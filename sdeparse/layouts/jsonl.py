@@ -167,10 +167,12 @@ class _Plain:
 
     def shifted(self, shift: int) -> _Plain:
         """The same reading `shift` characters on."""
+        if not self.tokens and not self.diags and len(self.records) == 1:  # the usual object
+            return _Plain((), (_shifted_record(self.records[0], shift),), (), self.shapes)
         return _Plain(
-            tuple([_shifted(d, shift) for d in self.tokens]) if self.tokens else (),
+            tuple([_shifted(d, shift) for d in self.tokens]),
             tuple([_shifted_record(r, shift) for r in self.records]),
-            tuple([_shifted(d, shift) for d in self.diags]) if self.diags else (),
+            tuple([_shifted(d, shift) for d in self.diags]),
             self.shapes,
         )
 
@@ -213,6 +215,9 @@ class _Reader(Transformer[Any, list[Any]]):
         #: The key whose value a numeric design writes as a number (an extraction task's type).
         self.number_key = self.keys.aspect if task.is_extraction else self.keys.label
         self.array = False
+        self.described = design.has_description
+        #: The memo of plain objects read alone (`plain_line`), found on first use.
+        self.memo: dict[str, _Plain] | None = None
 
     # -- decoding tokens
 
@@ -518,20 +523,21 @@ class _Reader(Transformer[Any, list[Any]]):
         another one by the memo of objects read alone (`_read_alone`). The diagnostics its
         tokens raise are not filed yet (`file`). None for a long object that is not canonical
         (the general path reads it in place)."""
-        text = self.text
-        described = self.design.has_description
-        if described or end - start > PLAIN_SIZE:
+        long = end - start > PLAIN_SIZE
+        if self.described or long:
             # descriptions make nearly every line new: the memo would only churn
-            found = _canonical_line(text, start, end, self.task, self.design, self.vocabulary)
+            found = _canonical_line(self.text, start, end, self.task, self.design, self.vocabulary)
             if found is not None:
                 return _Object(start, end, True, plain=found)
-        if end - start > PLAIN_SIZE:
-            return None
-        body = text[start:end]
-        memo = _plains_for(self.task, self.design, self.vocabulary, self.expected)
+            if long:
+                return None
+        memo = self.memo
+        if memo is None:
+            memo = self.memo = _plains_for(self.task, self.design, self.vocabulary, self.expected)
+        body = self.text[start:end]
         found = memo.get(body)
         if found is None:
-            if not described:
+            if not self.described:
                 found = _canonical_line(body, 0, len(body), self.task, self.design, self.vocabulary)
             if found is None:
                 found = _read_alone(body, self.task, self.design, self.vocabulary, self.expected)
@@ -1081,18 +1087,17 @@ def _shifted(diag: Diagnostic, shift: int) -> Diagnostic:
     )
 
 
-def _shifted_field(fld: Field | None, shift: int) -> Field | None:
-    return None if fld is None else Field(fld.text, fld.start + shift, fld.end + shift)
-
-
 def _shifted_record(item: Record, shift: int) -> Record:
     """`item` with every span moved `shift` characters on."""
+    key, value, description = item.key, item.value, item.description
     return Record(
-        Field(item.key.text, item.key.start + shift, item.key.end + shift),
-        _shifted_field(item.value, shift),
+        Field(key.text, key.start + shift, key.end + shift),
+        None if value is None else Field(value.text, value.start + shift, value.end + shift),
         item.start + shift,
         item.end + shift,
-        _shifted_field(item.description, shift),
+        None
+        if description is None
+        else Field(description.text, description.start + shift, description.end + shift),
     )
 
 
