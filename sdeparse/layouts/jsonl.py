@@ -1029,6 +1029,24 @@ def _canonical_pattern(keys: tuple[str, str, str], fmt: str, numeric: bool) -> r
 _UNESCAPED = r'[^"\\\x00-\x1f]*'
 
 
+_PATTERNS: dict[tuple[int, int], tuple[Task, Design, re.Pattern[str]]] = {}
+
+
+def _pattern_of(task: Task, design: Design) -> re.Pattern[str]:
+    """`_canonical_pattern` for a task and design, found by their identities (hashing a
+    design on every line costs more than the match)."""
+    kept = _PATTERNS.get((id(task), id(design)))
+    if kept is None or kept[0] is not task or kept[1] is not design:
+        if len(_PATTERNS) >= 64:
+            _PATTERNS.clear()
+        keys = task.json_keys
+        pattern = _canonical_pattern(
+            (keys.aspect, keys.label, keys.description), design.format, design.numeric_labels
+        )
+        kept = _PATTERNS[id(task), id(design)] = (task, design, pattern)
+    return kept[2]
+
+
 _EMPTY: frozenset[Shape] = frozenset()
 _COT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.COT_ORDER))
 _RCOT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.RCOT_ORDER))
@@ -1040,12 +1058,9 @@ def _canonical_line(
     """The reading of text[start:end] when it is exactly the canonical object of a slot and
     label (what `render_json_object` writes: key and label spelled canonically, no escape):
     one record, no diagnostic, the design's description shapes. None otherwise."""
-    keys = task.json_keys
     fmt = design.format
     numeric = design.numeric_labels
-    match = _canonical_pattern(
-        (keys.aspect, keys.label, keys.description), fmt, numeric
-    ).fullmatch(text, start, end)
+    match = _pattern_of(task, design).fullmatch(text, start, end)
     if match is None:
         return None
     aspect, label = match.group("a", "l")
