@@ -520,25 +520,21 @@ class _Reader(Transformer[Any, list[Any]]):
     def plain_line(self, start: int, end: int) -> _Object | None:
         """The closed object of simple tokens text[start:end] ({ to }, on one line or
         several), read without its tokens: a canonical object at once (`_canonical_line`),
-        another one by the memo of objects read alone (`_read_alone`). The diagnostics its
-        tokens raise are not filed yet (`file`). None for a long object that is not canonical
-        (the general path reads it in place)."""
-        long = end - start > PLAIN_SIZE
-        if self.described or long:
-            # descriptions make nearly every line new: the memo would only churn
+        another one, in a design without descriptions, by the memo of objects read alone
+        (`_read_alone`). The diagnostics its tokens raise are not filed yet (`file`). None
+        when the general path is to read it in place."""
+        if self.described or end - start > PLAIN_SIZE:
+            # descriptions make nearly every object new: a memo would only churn, and reading
+            # an object alone costs more than reading it in place
             found = _canonical_line(self.text, start, end, self.task, self.design, self.vocabulary)
-            if found is not None:
-                return _Object(start, end, True, plain=found)
-            if long:
-                return None
+            return None if found is None else _Object(start, end, True, plain=found)
         memo = self.memo
         if memo is None:
             memo = self.memo = _plains_for(self.task, self.design, self.vocabulary, self.expected)
         body = self.text[start:end]
         found = memo.get(body)
         if found is None:
-            if not self.described:
-                found = _canonical_line(body, 0, len(body), self.task, self.design, self.vocabulary)
+            found = _canonical_line(body, 0, len(body), self.task, self.design, self.vocabulary)
             if found is None:
                 found = _read_alone(body, self.task, self.design, self.vocabulary, self.expected)
             if len(memo) >= PLAINS_MAX:
@@ -1200,8 +1196,9 @@ def _stretch(
 ) -> list[Any]:
     """The children of text[start:end], a stretch between plain-object lines. With `plain`,
     each closed object of simple tokens (`_OBJECT`, on one line or several, among other
-    tokens) goes to it, and what stands between them is read by `_between`; otherwise (or
-    when `plain` declines an object) by lines (`_by_lines`)."""
+    tokens) goes to it (or, when it declines, to the rule methods by the tokens' simple shape),
+    and what stands between them is read by `_between`; without, all by lines
+    (`_by_lines`)."""
     if plain is None:
         return _by_lines(text, _tokens(text, start, end), rules)
     tokens = list(_tokens(text, start, end))
@@ -1211,11 +1208,12 @@ def _stretch(
     for match in _OBJECT.finditer(codes):
         first, last = match.span()
         obj = plain(tokens[first].start_pos, tokens[last - 1].end_pos)
-        if obj is None:  # read in place with what stands around it
-            continue
         if first > position:
             children += _between(text, tokens[position:first], rules)
-        children.append(rules.file(obj))
+        if obj is None:  # read in place, by its tokens' simple shape
+            children += _line_items(tokens[first:last], rules)
+        else:
+            children.append(rules.file(obj))
         position = last
     if position < len(tokens):
         children += _between(text, tokens[position:], rules)
