@@ -8,6 +8,12 @@ own terminals finds those lines and hands their tokens to the rule methods in th
 parser gives them. Every other stretch goes through the grammar's LALR table, run by a loop
 that applies each rule's method as it reduces. The reference path is lark's own parser and
 Transformer; tests check that both read every text alike.
+
+A closed object of simple tokens reads the same wherever it stands, so the fast path reads
+such objects whole (`_Reader.plain_line`): a canonical object gives its record at once, and in
+a design without descriptions another one is read alone once and kept in a bounded memo (its
+records and diagnostics shifted to where it stands). tests/test_speed_json.py checks that this
+gives what reading each object in place gives.
 """
 
 from __future__ import annotations
