@@ -8,13 +8,19 @@ own terminals finds those lines and hands their tokens to the rule methods in th
 parser gives them. Every other stretch goes through the grammar's LALR table, run by a loop
 that applies each rule's method as it reduces. The reference path is lark's own parser and
 Transformer; tests check that both read every text alike.
+
+A closed object of simple tokens reads the same wherever it stands, so the fast path reads
+such objects whole (`_Reader.plain_line`): a canonical object gives its record at once, and in
+a design without descriptions another one is read alone once and kept in a bounded memo (its
+records and diagnostics shifted to where it stands). tests/test_speed_json.py checks that this
+gives what reading each object in place gives.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from itertools import chain
@@ -148,6 +154,33 @@ class _Object:
     bare: bool = False
     #: Whether reading its tokens raised a diagnostic (then its spacing is not compared).
     slipped: bool = False
+    #: A plain-object line read alone (`_Plain`, positions from its {): its records and
+    #: diagnostics are those, shifted; `fields` is then left empty.
+    plain: _Plain | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """The reading of one plain-object line on its own, positions counted from its {: the
+    diagnostics its tokens raise (less those the key recognition withdrew), then its records,
+    the diagnostics its object raises, and the shapes it shows. What the general path gives
+    for the line wherever it stands, shifted (a closed object is read from its own text)."""
+
+    tokens: tuple[Diagnostic, ...]
+    records: tuple[Record, ...]
+    diags: tuple[Diagnostic, ...]
+    shapes: frozenset[Shape]
+
+    def shifted(self, shift: int) -> _Plain:
+        """The same reading `shift` characters on."""
+        if not self.tokens and not self.diags and len(self.records) == 1:  # the usual object
+            return _Plain((), (_shifted_record(self.records[0], shift),), (), self.shapes)
+        return _Plain(
+            tuple([_shifted(d, shift) for d in self.tokens]),
+            tuple([_shifted_record(r, shift) for r in self.records]),
+            tuple([_shifted(d, shift) for d in self.diags]),
+            self.shapes,
+        )
 
 
 #: A top-level token outside the objects, with the rule that took it: "text", "array",
@@ -188,6 +221,9 @@ class _Reader(Transformer[Any, list[Any]]):
         #: The key whose value a numeric design writes as a number (an extraction task's type).
         self.number_key = self.keys.aspect if task.is_extraction else self.keys.label
         self.array = False
+        self.described = design.has_description
+        #: The memo of plain objects read alone (`plain_line`), found on first use.
+        self.memo: dict[str, _Plain] | None = None
 
     # -- decoding tokens
 
@@ -485,6 +521,40 @@ class _Reader(Transformer[Any, list[Any]]):
         obj.slipped = slipped or len(diags) > before
         return obj
 
+    # -- plain-object lines
+
+    def plain_line(self, start: int, end: int) -> _Object | None:
+        """The closed object of simple tokens text[start:end] ({ to }, on one line or
+        several), read without its tokens: a canonical object at once (`_canonical_line`),
+        another one, in a design without descriptions, by the memo of objects read alone
+        (`_read_alone`). The diagnostics its tokens raise are not filed yet (`file`). None
+        when the general path is to read it in place."""
+        if self.described or end - start > PLAIN_SIZE:
+            # descriptions make nearly every object new: a memo would only churn, and reading
+            # an object alone costs more than reading it in place
+            found = _canonical_line(self.text, start, end, self.task, self.design, self.vocabulary)
+            return None if found is None else _Object(start, end, True, plain=found)
+        memo = self.memo
+        if memo is None:
+            memo = self.memo = _plains_for(self.task, self.design, self.vocabulary, self.expected)
+        body = self.text[start:end]
+        found = memo.get(body)
+        if found is None:
+            found = _canonical_line(body, 0, len(body), self.task, self.design, self.vocabulary)
+            if found is None:
+                found = _read_alone(body, self.task, self.design, self.vocabulary, self.expected)
+            if len(memo) >= PLAINS_MAX:
+                memo.clear()
+            memo[body] = found
+        return _Object(start, end, True, plain=found.shifted(start) if start else found)
+
+    def file(self, obj: _Object) -> _Object:
+        """File the diagnostics the tokens of a plain object raise (`plain_line` leaves them
+        to the caller, to file where the general path files them) and give the object."""
+        if obj.plain is not None and obj.plain.tokens:
+            self.diags.extend(obj.plain.tokens)
+        return obj
+
     # -- the top level
 
     def stray_text(self, children: list[Any]) -> _Stray:
@@ -646,6 +716,11 @@ class _Reader(Transformer[Any, list[Any]]):
                         "blank line between objects",
                         "skipped",
                     )
+            if obj.plain is not None:
+                items.extend(obj.plain.records)
+                diags.extend(obj.plain.diags)
+                reading.shapes |= obj.plain.shapes
+                continue
             items.extend(
                 _object_items(
                     text,
@@ -877,6 +952,172 @@ def _line_tokens(text: str, match: re.Match[str]) -> list[_Tok]:
     return [_Tok(kind, value, lb + start, lb + end) for kind, value, start, end in shape]
 
 
+# ---- plain-object lines read whole: canonical objects, and a memo of the others ---------------
+
+#: Whether `top_level` hands plain-object lines to `_Reader.plain_line` (tests turn it off).
+PLAIN_LINES = True
+#: The longest line (from { to }) the memo keeps; longer ones are read in place.
+PLAIN_SIZE = 256
+#: The most lines one memo keeps (emptied when full), and the most memos kept.
+PLAINS_MAX = 4096
+_PLAIN_TABLES_MAX = 32
+_plains: dict[tuple[int, int, Design, bool], tuple[Vocabulary, Task, dict[str, _Plain]]] = {}
+
+
+def _plains_for(
+    task: Task, design: Design, vocabulary: Vocabulary, expected: bool
+) -> dict[str, _Plain]:
+    """The memo of lines read alone for one task, design, vocabulary (by identity) and
+    `expected`; the oldest memo goes when more than `_PLAIN_TABLES_MAX` are kept."""
+    key = (id(vocabulary), id(task), design, expected)
+    kept = _plains.get(key)
+    if kept is None or kept[0] is not vocabulary or kept[1] is not task:
+        if len(_plains) >= _PLAIN_TABLES_MAX:
+            del _plains[next(iter(_plains))]
+        kept = _plains[key] = (vocabulary, task, {})
+    return kept[2]
+
+
+def _read_alone(
+    body: str, task: Task, design: Design, vocabulary: Vocabulary, expected: bool
+) -> _Plain:
+    """The general path's reading of one plain-object line `body` on its own. A closed
+    object's reading depends on its own text alone (`at_end` matters only to an open one),
+    so it holds wherever the line stands, shifted."""
+    diags = Diagnostics()
+    reader = _Reader(body, task, design, vocabulary, diags, expected)
+    tokens = list(_tokens(body))
+    assert _OBJECT.fullmatch("".join([_CODE.get(tok.type, "x") for tok in tokens]))
+    [obj] = _line_items(tokens, reader)
+    raised = len(diags)
+    shapes: set[Shape] = set()
+    drop: set[int] = set()
+    records = _object_items(
+        body, obj, task, design, vocabulary, diags, expected, shapes, False, drop
+    )
+    return _Plain(
+        tuple(d for d in diags[:raised] if id(d) not in drop),
+        tuple(records),
+        tuple(d for d in diags[raised:] if id(d) not in drop),
+        frozenset(shapes),
+    )
+
+
+@cache
+def _canonical_pattern(keys: tuple[str, str, str], fmt: str, numeric: bool) -> re.Pattern[str]:
+    """A canonical object of the design (`render_json_object`), its aspect, label and
+    description strings captured when they need no escape; the label a bare number when
+    numeric. (Whether it is canonical is then checked by rendering it.)"""
+    aspect, label, description = keys
+
+    def member(key: str, group: str) -> str:
+        return f'{re.escape(_dump(key))}: "(?P<{group}>{_UNESCAPED})"'
+
+    fields = {
+        aspect: member(aspect, "a"),
+        label: f"{re.escape(_dump(label))}: (?P<l>-?[0-9]{{1,18}})"
+        if numeric
+        else member(label, "l"),
+        description: member(description, "d"),
+    }
+    order = {
+        "cot": (aspect, description, label),
+        "rcot": (aspect, label, description),
+    }.get(fmt, (aspect, label))
+    return re.compile(r"\{" + ", ".join(fields[name] for name in order) + r"\}")
+
+
+#: The characters of a JSON string that need no escape, any number of them.
+_UNESCAPED = r'[^"\\\x00-\x1f]*'
+
+
+_PATTERNS: dict[tuple[int, int], tuple[Task, Design, re.Pattern[str]]] = {}
+
+
+def _pattern_of(task: Task, design: Design) -> re.Pattern[str]:
+    """`_canonical_pattern` for a task and design, found by their identities (hashing a
+    design on every line costs more than the match)."""
+    kept = _PATTERNS.get((id(task), id(design)))
+    if kept is None or kept[0] is not task or kept[1] is not design:
+        if len(_PATTERNS) >= 64:
+            _PATTERNS.clear()
+        keys = task.json_keys
+        pattern = _canonical_pattern(
+            (keys.aspect, keys.label, keys.description), design.format, design.numeric_labels
+        )
+        kept = _PATTERNS[id(task), id(design)] = (task, design, pattern)
+    return kept[2]
+
+
+_EMPTY: frozenset[Shape] = frozenset()
+_COT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.COT_ORDER))
+_RCOT_SHAPES = frozenset((Shape.DESCRIPTIONS, Shape.RCOT_ORDER))
+
+
+def _canonical_line(
+    text: str, start: int, end: int, task: Task, design: Design, vocabulary: Vocabulary
+) -> _Plain | None:
+    """The reading of text[start:end] when it is exactly the canonical object of a slot and
+    label (what `render_json_object` writes: key and label spelled canonically, no escape):
+    one record, no diagnostic, the design's description shapes. None otherwise."""
+    fmt = design.format
+    numeric = design.numeric_labels
+    match = _pattern_of(task, design).fullmatch(text, start, end)
+    if match is None:
+        return None
+    aspect, label = match.group("a", "l")
+    # what `_canonical_object` asks (of the stripped texts) and what rendering them gives
+    if aspect != aspect.strip() or vocabulary.key_kind(aspect) is not KeyKind.EXACT:
+        return None
+    if numeric:
+        if str(int(label)) != label:
+            return None
+    elif label != label.strip():
+        return None
+    if vocabulary.value_kind(label) is not ValueKind.CANONICAL:
+        return None
+    quoted = 0 if numeric else 1
+    ls, le = match.span("l")
+    description = None
+    if fmt in ("cot", "rcot"):
+        ds, de = match.span("d")
+        description = Field(match.group("d"), ds - 1, de + 1)
+    item = record(
+        aspect,
+        match.start("a") - 1,
+        match.end("a") + 1,
+        label,
+        ls - quoted,
+        le + quoted,
+        start,
+        end,
+        description=description,
+    )
+    shapes = _COT_SHAPES if fmt == "cot" else _RCOT_SHAPES if fmt == "rcot" else _EMPTY
+    return _Plain((), (item,), (), shapes)
+
+
+def _shifted(diag: Diagnostic, shift: int) -> Diagnostic:
+    """`diag` moved `shift` characters on."""
+    return Diagnostic(
+        diag.code, diag.severity, diag.start + shift, diag.end + shift, diag.message, diag.repair
+    )
+
+
+def _shifted_record(item: Record, shift: int) -> Record:
+    """`item` with every span moved `shift` characters on."""
+    key, value, description = item.key, item.value, item.description
+    return Record(
+        Field(key.text, key.start + shift, key.end + shift),
+        None if value is None else Field(value.text, value.start + shift, value.end + shift),
+        item.start + shift,
+        item.end + shift,
+        None
+        if description is None
+        else Field(description.text, description.start + shift, description.end + shift),
+    )
+
+
 #: The token types of a simple object line, one character each (others: "x"), and the
 #: shapes such a line may have: an object whose members are runs of pairs (a comma may be
 #: missing or trailing) with keys and values of the kinds below, maybe opened by [ and
@@ -952,14 +1193,71 @@ def _lines(text: str, tokens: Iterable[Any]) -> Iterator[list[Any]]:
         yield line
 
 
-def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
-    """The children of text[start:end], a stretch between plain-object lines: a line whose
-    tokens have a simple shape gets the rule methods directly; the tokens of the other lines go
-    through the LALR parser. A line opening with [ goes there too after such lines: an object
-    they leave open would take the bracket."""
+def _stretch(
+    text: str,
+    start: int,
+    end: int,
+    rules: Any,
+    plain: Callable[[int, int], _Object | None] | None = None,
+) -> list[Any]:
+    """The children of text[start:end], a stretch between plain-object lines. With `plain`,
+    each closed object of simple tokens (`_OBJECT`, on one line or several, among other
+    tokens) goes to it (or, when it declines, to the rule methods by the tokens' simple shape),
+    and what stands between them is read by `_between`; without, all by lines
+    (`_by_lines`)."""
+    if plain is None:
+        return _by_lines(text, _tokens(text, start, end), rules)
+    tokens = list(_tokens(text, start, end))
+    codes = "".join([_CODE.get(tok.type, "x") for tok in tokens])
+    children: list[Any] = []
+    position = 0
+    for match in _OBJECT.finditer(codes):
+        first, last = match.span()
+        obj = plain(tokens[first].start_pos, tokens[last - 1].end_pos)
+        if first > position:
+            children += _between(text, tokens[position:first], rules)
+        if obj is None:  # read in place, by its tokens' simple shape
+            children += _line_items(tokens[first:last], rules)
+        else:
+            children.append(rules.file(obj))
+        position = last
+    if position < len(tokens):
+        children += _between(text, tokens[position:], rules)
+    return children
+
+
+#: A closed object of simple tokens in a stretch's codes (`_CODE`): runs of pairs, commas
+#: between them (one may be missing, or trailing). Every { opens a new object and nothing
+#: nests, so such an object is read the same wherever it stands; the grammar's lookaheads see
+#: no further than the character after a token, inside the braces or the closing brace.
+_OBJECT = re.compile(r"\{(?:(?:k:v)+(?:,(?:k:v)+)*,?)?\}")
+#: The rule of a token standing alone at the top level (any other: `stray_text`).
+_STRAY_RULES = {
+    "LSQB": "array_bracket",
+    "RSQB": "array_bracket",
+    "COMMA": "stray_comma",
+    "COMMAS": "stray_comma",
+    "RBRACE": "unmatched_brace",
+    "BRACKETS": "bracket_run",
+}
+
+
+def _between(text: str, tokens: list[Any], rules: Any) -> list[Any]:
+    """The children of tokens that start at the top level (after a closed object, or where a
+    stretch starts): without a { each is a stray of its own, by its type; else by lines."""
+    if any(tok.type == "LBRACE" for tok in tokens):
+        return _by_lines(text, tokens, rules)
+    return [getattr(rules, _STRAY_RULES.get(tok.type, "stray_text"))([tok]) for tok in tokens]
+
+
+def _by_lines(text: str, tokens: Iterable[Any], rules: Any) -> list[Any]:
+    """The children of a stretch's tokens, line by line: a line whose tokens have a simple
+    shape gets the rule methods directly; the tokens of the other lines go through the LALR
+    parser. A line opening with [ goes there too after such lines: an object they leave open
+    would take the bracket."""
     children: list[Any] = []
     pending: list[Any] = []
-    for line in _lines(text, _tokens(text, start, end)):
+    for line in _lines(text, tokens):
         simple = _SIMPLE.fullmatch("".join([_CODE.get(tok.type, "x") for tok in line]))
         if simple is None or (pending and line[0].type == "LSQB"):
             pending += line
@@ -973,22 +1271,29 @@ def _stretch(text: str, start: int, end: int, rules: Any) -> list[Any]:
     return children
 
 
-def top_level(text: str, rules: Any) -> list[Any]:
+def top_level(
+    text: str, rules: Any, plain: Callable[[int, int], _Object | None] | None = None
+) -> list[Any]:
     """The children of the start rule for `text`, with `rules`' methods applied: plain-object
-    lines by the line scanner, simple object lines by their tokens' shape, the rest by the
-    LALR parser. Since every { opens a new object and nothing nests, a stretch parses alone as
-    it does in the whole text."""
+    lines by the line scanner (or by `plain`, given the line's { and } positions, when it
+    answers), simple object lines by their tokens' shape, the rest by the LALR parser. Since
+    every { opens a new object and nothing nests, a stretch parses alone as it does in the
+    whole text."""
     lines, _ = _scanner()
     children: list[Any] = []
     position = 0
     for match in lines.finditer(text):
         start = match.start()
         if text[position:start].strip():
-            children += _stretch(text, position, start, rules)
-        children += _line_items(_line_tokens(text, match), rules)
+            children += _stretch(text, position, start, rules, plain)
+        obj = None if plain is None else plain(match.start("lb"), match.start("rb") + 1)
+        if obj is not None:
+            children.append(rules.file(obj))
+        else:
+            children += _line_items(_line_tokens(text, match), rules)
         position = match.end()
     if text[position:].strip():
-        children += _stretch(text, position, len(text), rules)
+        children += _stretch(text, position, len(text), rules, plain)
     return children
 
 
@@ -1007,7 +1312,8 @@ def read_json(
     and table-driven parse applying the rule methods inline) is tested against."""
     reader = _Reader(text, task, design, vocabulary, diags, expected, fast)
     if fast:
-        return reader.reading(top_level(text, reader))
+        plain = None if task.is_extraction or not PLAIN_LINES else reader.plain_line
+        return reader.reading(top_level(text, reader, plain))
     return reader.reading(reader.transform(parser_for(GRAMMAR).parse(text)))
 
 
