@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._compat import StrEnum
 from .errors import DesignError
@@ -72,23 +72,31 @@ class Design:
     format: Format = Format.NATURAL
     omit_unmentioned: bool = False
     numeric_labels: bool = False
+    #: derived from `format` once (see `__post_init__`); not compared, hashed or shown
+    _is_json: bool = field(default=False, init=False, repr=False, compare=False)
+    _has_description: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise DesignError(
                 f"unknown format {self.format!r}; valid formats: {', '.join(FORMATS)}"
             )
-        object.__setattr__(self, "format", Format(self.format))  # a str given is made a Format
+        fmt = Format(self.format)
+        object.__setattr__(self, "format", fmt)  # a str given is made a Format
+        # Asked per line by the readers: answered once (identity tests, not str equality).
+        object.__setattr__(self, "_is_json", fmt is Format.JSON or fmt is Format.COT
+                           or fmt is Format.RCOT)
+        object.__setattr__(self, "_has_description", fmt is Format.COT or fmt is Format.RCOT)
 
     @property
     def is_json(self) -> bool:
         """JSON, CoT and R-CoT all write one JSON object per line."""
-        return self.format in (Format.JSON, Format.COT, Format.RCOT)
+        return self._is_json
 
     @property
     def has_description(self) -> bool:
         """CoT and R-CoT carry a description field beside the label."""
-        return self.format in (Format.COT, Format.RCOT)
+        return self._has_description
 
     @property
     def description_first(self) -> bool:
