@@ -58,16 +58,21 @@ def _forget() -> None:
 
 
 @st.composite
-def outputs(draw) -> tuple[sdeparse.Task, Design, str]:
+def outputs(
+    draw,
+    task_names: list[str] | None = None,
+    designs: list[Design] | None = None,
+    description: st.SearchStrategy[str] = DESCRIPTION,
+) -> tuple[sdeparse.Task, Design, str]:
     """A task, a design and a rendering, left alone, with one operator applied, or with two
-    or three (`combine`)."""
-    task = TASKS[draw(st.sampled_from(sorted(TASKS)))]
-    design = draw(st.sampled_from(DESIGNS))
+    or three (`combine`); any task and design unless narrowed (tests/test_speed_json.py)."""
+    task = TASKS[draw(st.sampled_from(task_names or sorted(TASKS)))]
+    design = draw(st.sampled_from(designs or DESIGNS))
     labels = draw(
         st.fixed_dictionaries({a: st.sampled_from(task.label_names) for a in task.aspect_names})
     )
     descriptions = (
-        {a: draw(DESCRIPTION) for a in task.aspect_names} if design.has_description else {}
+        {a: draw(description) for a in task.aspect_names} if design.has_description else {}
     )
     text = sdeparse.render(labels, task, design, descriptions)
     how = draw(st.sampled_from(("canonical", "one", "combined")))

@@ -19,6 +19,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_speed import outputs as renderings
 
 import sdeparse
 from sdeparse import Design
@@ -86,30 +87,10 @@ def _both_paths(parser: Parser, text: str) -> tuple[object, object]:
     return cold, general
 
 
-@st.composite
-def outputs(draw) -> tuple[sdeparse.Task, Design, str]:
+def outputs() -> st.SearchStrategy[tuple[sdeparse.Task, Design, str]]:
     """A classification task, a JSON design and a rendering, left alone, with one operator
-    applied, or with two or three (`combine`)."""
-    task = TASKS[draw(st.sampled_from(CLASSIFY))]
-    design = draw(st.sampled_from(JSON_DESIGNS))
-    labels = draw(
-        st.fixed_dictionaries({a: st.sampled_from(task.label_names) for a in task.aspect_names})
-    )
-    descriptions = (
-        {a: draw(DESCRIPTION) for a in task.aspect_names} if design.has_description else {}
-    )
-    text = sdeparse.render(labels, task, design, descriptions)
-    how = draw(st.sampled_from(("canonical", "one", "combined")))
-    rng = random.Random(draw(st.integers(0, 2**32 - 1)))
-    if how == "one":
-        op = CORRUPTIONS[draw(st.sampled_from(sorted(CORRUPTIONS)))]
-        if op.applies_to(design):
-            text = op.apply(text, task, design, rng) or text
-    elif how == "combined":
-        out = combine(text, task, design, rng, draw(st.sampled_from((2, 3))))
-        if out is not None:
-            text = out.text
-    return task, design, text
+    applied, or with two or three (the strategy of tests/test_speed.py, narrowed)."""
+    return renderings(CLASSIFY, JSON_DESIGNS, DESCRIPTION)
 
 
 @FEW
