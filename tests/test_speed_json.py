@@ -19,6 +19,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_speed import _full
 from test_speed import outputs as renderings
 
 import sdeparse
@@ -27,7 +28,6 @@ from sdeparse.diagnostics import Diagnostic
 from sdeparse.layouts import Reading, jsonl
 from sdeparse.parser import Parser
 from sdeparse.records import Diagnostics
-from sdeparse.result import ParseResult
 from sdeparse.testing import CORRUPTIONS, combine
 
 TASKS = {name: sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS}
@@ -36,16 +36,6 @@ CLASSIFY = sorted(name for name, task in TASKS.items() if not task.is_extraction
 JSON_DESIGNS = [d for d in Design.all() if d.is_json]
 DESCRIPTION = st.text(alphabet=st.sampled_from('味道不错好 "\\\n😀ab,:{}'), max_size=8)
 FEW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _full(parser: Parser, text: str) -> ParseResult:
-    """The full reading (no canonical fast path), as `Parser.parse` assembles it under
-    strict."""
-    prediction, diagnostics = parser.diagnose(text)
-    is_error = any(d.severity is not sdeparse.Severity.INFO for d in diagnostics)
-    return ParseResult(
-        prediction.labels, diagnostics, is_error, parser.profile.name, prediction.descriptions
-    )
 
 
 def _forget() -> None:
