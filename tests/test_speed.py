@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
 
@@ -355,30 +356,38 @@ def test_plain_items_equal_the_general_path_on_any_pairs_text(name, design, text
     assert fast == general
 
 
+def operator_outputs(
+    name: str, tasks: list[sdeparse.Task], designs: list[Design], descriptions: tuple[str, ...]
+) -> Iterator[tuple[Parser, str]]:
+    """Operator `name`'s outputs on renderings of each task and design it applies to, one per
+    entry of `descriptions` (every aspect's description), alone and then combined with
+    another operator, each with the parser of its task and design; seeded by the name."""
+    op = CORRUPTIONS[name]
+    rng = random.Random(name)
+    for task in tasks:
+        for design in designs:
+            if not op.applies_to(design):
+                continue
+            parser = Parser(task, design)
+            for description in descriptions:
+                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
+                described = dict.fromkeys(task.aspect_names, description)
+                text = op.apply(sdeparse.render(labels, task, design, described), task, design, rng)
+                if text is None:
+                    continue
+                yield parser, text
+                more = combine(text, task, design, rng, 2)
+                if more is not None:
+                    yield parser, more.text
+
+
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))
 def test_every_operator_plain_items_equal_the_general_path(name):
     """Every operator's output, for every design and task it applies to, alone and combined
     with others: both paths agree."""
-    op = CORRUPTIONS[name]
-    rng = random.Random(name)
-    for task in TASKS.values():
-        for design in DESIGNS:
-            if not op.applies_to(design):
-                continue
-            parser = Parser(task, design)
-            for _ in range(2):
-                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
-                descriptions = {a: "味道不错" for a in task.aspect_names}
-                canonical = sdeparse.render(labels, task, design, descriptions)
-                text = op.apply(canonical, task, design, rng)
-                if text is None:
-                    continue
-                fast, general = _both_paths(parser, text)
-                assert fast == general, (task.name, design.name, text)
-                more = combine(text, task, design, rng, 2)
-                if more is not None:
-                    fast, general = _both_paths(parser, more.text)
-                    assert fast == general, (task.name, design.name, more.text)
+    for parser, text in operator_outputs(name, list(TASKS.values()), DESIGNS, ("味道不错",) * 2):
+        fast, general = _both_paths(parser, text)
+        assert fast == general, (parser.task.name, parser.design.name, text)
 
 
 def test_plain_items_are_taken():

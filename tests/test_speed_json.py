@@ -19,7 +19,7 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_speed import _full
+from test_speed import _full, operator_outputs
 from test_speed import outputs as renderings
 
 import sdeparse
@@ -28,7 +28,7 @@ from sdeparse.diagnostics import Diagnostic
 from sdeparse.layouts import Reading, jsonl
 from sdeparse.parser import Parser
 from sdeparse.records import Diagnostics
-from sdeparse.testing import CORRUPTIONS, combine
+from sdeparse.testing import CORRUPTIONS
 
 TASKS = {name: sdeparse.load_task(name) for name in sdeparse.BUILTIN_TASKS}
 #: Classification tasks (an extraction task's JSON objects take no shortcut).
@@ -95,27 +95,10 @@ def test_plain_lines_equal_the_general_path(case):
 def test_every_operator_plain_lines_equal_the_general_path(name):
     """Every operator's output for every JSON design and classification task it applies to,
     alone and combined with others, descriptions with and without escapes."""
-    op = CORRUPTIONS[name]
-    rng = random.Random(name)
-    for task_name in CLASSIFY:
-        task = TASKS[task_name]
-        for design in JSON_DESIGNS:
-            if not op.applies_to(design):
-                continue
-            parser = Parser(task, design)
-            for description in ("味道不错", 'a "b"\\'):
-                labels = {a: rng.choice(task.label_names) for a in task.aspect_names}
-                descriptions = dict.fromkeys(task.aspect_names, description)
-                canonical = sdeparse.render(labels, task, design, descriptions)
-                text = op.apply(canonical, task, design, rng)
-                if text is None:
-                    continue
-                fast, general = _both_paths(parser, text)
-                assert fast == general, (task.name, design.name, text)
-                more = combine(text, task, design, rng, 2)
-                if more is not None:
-                    fast, general = _both_paths(parser, more.text)
-                    assert fast == general, (task.name, design.name, more.text)
+    tasks = [TASKS[task_name] for task_name in CLASSIFY]
+    for parser, text in operator_outputs(name, tasks, JSON_DESIGNS, ("味道不错", 'a "b"\\')):
+        fast, general = _both_paths(parser, text)
+        assert fast == general, (parser.task.name, parser.design.name, text)
 
 
 @pytest.fixture(scope="module")
